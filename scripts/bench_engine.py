@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Benchmark the netguard engine against np-guard's network-config-analyzer (NCA) on an AI platform.
+
+The platform has N tenant namespaces, each with five Deployments of two replicas (gateway, inference,
+vector-store, training, preprocessing) and, in seven namespaces of ten, a notebook Pod; kube-system
+holds kube-dns. Each tenant namespace has eight NetworkPolicies, as the components write them:
+- default-deny: empty podSelector, policyTypes Ingress and Egress;
+- DNS egress to kube-system/kube-dns on 53/UDP and 53/TCP;
+- flow policies, one ingress policy on each destination and one egress policy on each source, by role
+  labels and `kubernetes.io/metadata.name` namespace selectors, on exact ports: gateway -> inference
+  (its own namespace and the next one), inference -> vector-store, preprocessing -> vector-store;
+- an egress allowlist: training may reach 0.0.0.0/0 except the private ranges on 443/TCP.
+N=50 gives 537 pods (as NCA counts them: it models at most two replicas per workload) and 400
+policies; N=100 gives 1,072 and 800; N=1,000 gives 10,702 and 8,000.
+
+In one run: NCA and netguard on the small sizes (median of a few netguard runs, one NCA run), a check
+that both allow the same set of flows over every declared port, the speed ratio; then netguard alone
+on the large size, timed in a fresh subprocess for the full matrix of one probe, with its peak memory.
+Targets: the same allowed set as NCA; netguard at least 50x faster; N=1,000 under 30 s and 2 GiB.
+
+Usage: bench_engine.py [--sizes 50,100] [--large 1000] [--skip-nca] [--runs 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import differential_nca  # noqa: E402
+
+ROLES: dict[str, dict[str, Any]] = {
+    "gateway": {"port": 8080, "name": "http", "class": "public"},
+    "inference": {"port": 8080, "name": "http", "class": "confidential"},
+    "vector-store": {"port": 6333, "name": "grpc", "class": "restricted"},
+    "training": {"port": 29500, "name": "dist", "class": "restricted"},
+    "preprocessing": {"port": 9000, "name": "http", "class": "internal"},
+}
+NOTEBOOK_PORT = 8888
+# (source role, destination role, port, offset of the destination namespace: 0 own, 1 the next one)
+FLOWS = [
+    ("gateway", "inference", 8080, 0),
+    ("gateway", "inference", 8080, 1),
+    ("inference", "vector-store", 6333, 0),
+    ("preprocessing", "vector-store", 6333, 0),
+]
+PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+PROBE = (8080, "TCP")
+GIB = 1024 ** 3
+
+
+def _ns_name(i: int) -> str:
+    return f"tenant-{i:04d}"
+
+
+def _role_selector(role: str) -> dict[str, Any]:
+    return {"matchLabels": {"netguard.io/role": role}}
+
+
+def _ns_selector(name: str) -> dict[str, Any]:
+    return {"matchLabels": {"kubernetes.io/metadata.name": name}}
+
+
+def _policy(ns: str, name: str, selector: dict[str, Any], types: list[str], layer: str,
+            **rules: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"podSelector": selector, "policyTypes": types, **rules}
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": ns, "labels": {"netguard.io/layer": layer}},
+            "spec": spec}
+
+
+def _deployment(ns: str, name: str, labels: dict[str, str], ports: list[dict[str, Any]],
+                replicas: int = 2) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"containers": [{"name": "main", "image": "registry.example/ai:1",
+                                                           "ports": ports}]}}}}
+
+
+def _flow_policies(i: int, n: int) -> list[dict[str, Any]]:
+    ns = _ns_name(i)
+    ingress: dict[str, list[dict[str, Any]]] = {}
+    egress: dict[str, list[dict[str, Any]]] = {}
+    for src_role, dst_role, port, offset in FLOWS:
+        # Ingress on the destination in this namespace, from the source `offset` namespaces back.
+        src_ns = _ns_name((i - offset) % n)
+        ingress.setdefault(dst_role, []).append(
+            {"from": [{"namespaceSelector": _ns_selector(src_ns), "podSelector": _role_selector(src_role)}],
+             "ports": [{"protocol": "TCP", "port": port}]})
+        # Egress on the source in this namespace, to the destination `offset` namespaces on.
+        dst_ns = _ns_name((i + offset) % n)
+        egress.setdefault(src_role, []).append(
+            {"to": [{"namespaceSelector": _ns_selector(dst_ns), "podSelector": _role_selector(dst_role)}],
+             "ports": [{"protocol": "TCP", "port": port}]})
+    policies = [_policy(ns, f"allow-to-{role}", _role_selector(role), ["Ingress"], "flow", ingress=rules)
+                for role, rules in ingress.items()]
+    policies += [_policy(ns, f"allow-from-{role}", _role_selector(role), ["Egress"], "flow", egress=rules)
+                 for role, rules in egress.items()]
+    return policies
+
+
+def tenant(i: int, n: int) -> list[dict[str, Any]]:
+    ns = _ns_name(i)
+    docs: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {
+        "name": ns, "labels": {"netguard.io/tenant": f"t{i % 7}", "pod-security.kubernetes.io/enforce": "restricted"}}}]
+    for role, spec in ROLES.items():
+        labels = {"netguard.io/role": role, "netguard.io/data-class": spec["class"],
+                  "app.kubernetes.io/name": role, "app.kubernetes.io/part-of": "ai-platform"}
+        docs.append(_deployment(ns, role, labels, [{"containerPort": spec["port"], "name": spec["name"]}]))
+    if (i * 7) % 10 < 7:
+        docs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {
+            "name": "notebook", "namespace": ns, "labels": {"netguard.io/role": "notebook"}},
+            "spec": {"containers": [{"name": "main", "image": "registry.example/nb:1",
+                                     "ports": [{"containerPort": NOTEBOOK_PORT}]}]}})
+    docs.append(_policy(ns, "default-deny", {}, ["Ingress", "Egress"], "baseline"))
+    docs.append(_policy(ns, "allow-dns", {}, ["Egress"], "platform", egress=[{
+        "to": [{"namespaceSelector": _ns_selector("kube-system"),
+                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]))
+    docs += _flow_policies(i, n)
+    docs.append(_policy(ns, "egress-allowlist-training", _role_selector("training"), ["Egress"], "egress",
+                        egress=[{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
+                                 "ports": [{"protocol": "TCP", "port": 443}]}]))
+    return docs
+
+
+def write_platform(n: int, folder: Path) -> dict[str, int]:
+    folder.mkdir(parents=True, exist_ok=True)
+    kube_dns = _deployment("kube-system", "coredns", {"k8s-app": "kube-dns"},
+                           [{"containerPort": 53, "protocol": "UDP", "name": "dns"},
+                            {"containerPort": 53, "protocol": "TCP", "name": "dns-tcp"}])
+    (folder / "kube-system.yaml").write_text(yaml.safe_dump_all([kube_dns], sort_keys=False))
+    pods, policies = 2, 0
+    for i in range(n):
+        docs = tenant(i, n)
+        pods += sum(min(d["spec"].get("replicas", 1), 2) if d["kind"] == "Deployment" else 1
+                    for d in docs if d["kind"] in ("Deployment", "Pod"))
+        policies += sum(d["kind"] == "NetworkPolicy" for d in docs)
+        (folder / f"{_ns_name(i)}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return {"pods": pods, "policies": policies}
+
+
+def probes() -> list[tuple[int, str]]:
+    declared = {(spec["port"], "TCP") for spec in ROLES.values()} | {(NOTEBOOK_PORT, "TCP"), (53, "UDP"), (53, "TCP")}
+    return sorted(declared | {(443, "TCP")})
+
+
+def _timed(command: list[str]) -> tuple[float, int, str]:
+    """Run a command; its wall time, its own peak RSS in bytes, and its stdout."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(command[:3])} ... failed ({proc.returncode}): {stderr[-2000:]}")
+        out.seek(0)
+        return elapsed, usage.ru_maxrss * 1024, out.read().decode()
+
+
+def netguard_command(netguard: str, folder: Path, probe_list: list[tuple[int, str]]) -> list[str]:
+    command = [netguard, "reach", str(folder), "--format", "json"]
+    for port, proto in probe_list:
+        command += ["--probe", f"{port}/{proto}"]
+    return command
+
+
+def _flows(answer: str) -> set[tuple[str, str, int, str]]:
+    return {(f["from"], f["to"], f["port"], f["protocol"]) for f in json.loads(answer)["allowed"]}
+
+
+ENGINE_ONLY = textwrap.dedent("""
+    import json, resource, sys, time
+    from netguard.loader import load_paths
+    from netguard.analysis import Analyzer
+    started = time.perf_counter()
+    model = load_paths([sys.argv[1]])
+    loaded = time.perf_counter()
+    allowed = Analyzer(model).matrix([(int(sys.argv[2]), sys.argv[3])])
+    done = time.perf_counter()
+    print(json.dumps({"load_s": loaded - started, "matrix_s": done - loaded, "allowed": len(allowed),
+                      "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+""")
+
+
+def bench_small(n: int, folder: Path, netguard: str, nca: str | None, runs: int) -> dict[str, Any]:
+    sizes = write_platform(n, folder)
+    probe_list = probes()
+    times, answer = [], ""
+    for _ in range(runs):
+        elapsed, _, answer = _timed(netguard_command(netguard, folder, probe_list))
+        times.append(elapsed)
+    row: dict[str, Any] = {"n": n, **sizes, "netguard_s": statistics.median(times)}
+    ours = _flows(answer)
+    row["allowed"] = len(ours)
+    if nca:
+        started = time.perf_counter()
+        theirs = differential_nca.nca_flows(nca, folder, probe_list, [])
+        row["nca_s"] = time.perf_counter() - started
+        differences = ours ^ theirs
+        row["same"] = not differences
+        row["ratio"] = row["nca_s"] / row["netguard_s"]
+        for flow in sorted(differences)[:10]:
+            print(f"  N={n}: {'netguard' if flow in ours else 'NCA'} alone allows {flow}", file=sys.stderr)
+    return row
+
+
+def bench_large(n: int, folder: Path, netguard: str) -> dict[str, Any]:
+    sizes = write_platform(n, folder)
+    cli_s, cli_rss, answer = _timed(netguard_command(netguard, folder, [PROBE]))
+    _, _, engine = _timed([sys.executable, "-c", ENGINE_ONLY, str(folder), str(PROBE[0]), PROBE[1]])
+    engine_row = json.loads(engine)
+    return {"n": n, **sizes, "cli_s": cli_s, "cli_rss": cli_rss, "allowed": len(_flows(answer)),
+            "load_s": engine_row["load_s"], "matrix_s": engine_row["matrix_s"], "api_rss": engine_row["maxrss"],
+            "ok": cli_s < 30 and cli_rss < 2 * GIB}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="50,100", help="comma-separated N compared with NCA")
+    parser.add_argument("--large", type=int, default=1000, help="N run by netguard alone (0 to skip)")
+    parser.add_argument("--skip-nca", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="netguard runs per size (the median counts)")
+    parser.add_argument("--keep", type=Path, default=None, help="write the platforms here and keep them")
+    args = parser.parse_args()
+    netguard = differential_nca.find_netguard()
+    nca = None if args.skip_nca else differential_nca.find_nca()
+    if not netguard:
+        print("netguard not found: pip install -e . in this venv", file=sys.stderr)
+        return 2
+    if not args.skip_nca and not nca:
+        print("nca not found: run scripts/install-nca.sh, set NETGUARD_NCA, or pass --skip-nca", file=sys.stderr)
+        return 2
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="netguard-bench-") as tmp:
+        root = args.keep or Path(tmp)
+        print(f"{'N':>5} {'pods':>6} {'policies':>8} {'netguard s':>10} {'NCA s':>8} {'ratio':>7} {'allowed':>8} same")
+        for n in [int(s) for s in args.sizes.split(",") if s]:
+            row = bench_small(n, root / f"platform-{n}", netguard, nca, args.runs)
+            nca_s = f"{row['nca_s']:8.2f}" if "nca_s" in row else f"{'-':>8}"
+            ratio = f"{row['ratio']:6.0f}x" if "ratio" in row else f"{'-':>7}"
+            same = {True: "yes", False: "NO"}.get(row.get("same"), "-")
+            print(f"{n:>5} {row['pods']:>6} {row['policies']:>8} {row['netguard_s']:10.3f} {nca_s} {ratio} "
+                  f"{row['allowed']:>8} {same}", flush=True)
+            failed |= row.get("same") is False or row.get("ratio", 50) < 50
+        if args.large:
+            row = bench_large(args.large, root / f"platform-{args.large}", netguard)
+            print(f"\nN={row['n']} ({row['pods']} pods, {row['policies']} policies), one probe "
+                  f"{PROBE[0]}/{PROBE[1]}: netguard CLI {row['cli_s']:.2f} s, peak {row['cli_rss'] / 2**20:.0f} MiB; "
+                  f"engine alone: load {row['load_s']:.2f} s + matrix {row['matrix_s']:.2f} s, "
+                  f"peak {row['api_rss'] / 2**20:.0f} MiB; {row['allowed']} allowed; "
+                  f"target <30 s and <2 GiB: {'met' if row['ok'] else 'MISSED'}")
+            failed |= not row["ok"]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
