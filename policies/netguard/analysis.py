@@ -1,0 +1,119 @@
+"""The questions the policy pack and the command ask of a cluster: who can reach whom, and why.
+
+``Analyzer(cluster)`` compiles the policies once. Single pairs (``isolated``, ``allowed``,
+``allowed_ports``, ``explain``) are answered by ``evaluate.py`` from the matchers; the whole
+matrix by ``bitsets.py`` over equivalence classes of endpoints. Both read the same compiled
+policies and must agree.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Sequence
+
+from .bitsets import PolicyBits, Universe, flows
+from .classes import EndpointClasses, group_endpoints, iter_bits
+from .compile import CompiledPolicy, compile_policy
+from .errors import NetguardInputError
+from .evaluate import SideVerdict, evaluate_side, policies_by_namespace
+from .explain import Explanation
+from .model import DIRECTIONS, EGRESS, INGRESS, Cluster, Endpoint
+from .ports import PROTOCOLS, PortSet
+
+Flow = tuple[str, str, int, str]
+
+
+class Analyzer:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policy(p) for p in cluster.policies)
+        self._by_namespace = policies_by_namespace(self.policies)
+
+    # --- one pair --------------------------------------------------------------------------
+    def side(self, direction: str, subject_id: str, peer_id: str, protocol: str) -> SideVerdict:
+        _check_direction(direction)
+        _check_protocol(protocol)
+        subject, peer = self.cluster.endpoint(subject_id), self.cluster.endpoint(peer_id)
+        policies = self._by_namespace.get(subject.namespace, ())
+        return evaluate_side(self.cluster, policies, direction, subject, peer, protocol)
+
+    def isolated(self, endpoint_id: str, direction: str) -> bool:
+        _check_direction(direction)
+        endpoint = self.cluster.endpoint(endpoint_id)
+        if endpoint.external:
+            return False
+        labels = self.cluster.namespace_labels(endpoint)
+        return any(
+            p.rules(direction) is not None and p.target.matches(endpoint, labels)
+            for p in self._by_namespace.get(endpoint.namespace, ())
+        )
+
+    def allowed_ports(self, src_id: str, dst_id: str) -> dict[str, PortSet]:
+        """Protocol -> the ports on which both the source's egress and the destination's ingress allow."""
+        return {
+            protocol: self.side(EGRESS, src_id, dst_id, protocol).ports
+            & self.side(INGRESS, dst_id, src_id, protocol).ports
+            for protocol in PROTOCOLS
+        }
+
+    def allowed(self, src_id: str, dst_id: str, port: int, protocol: str) -> bool:
+        _check_port(port)
+        return port in self.side(EGRESS, src_id, dst_id, protocol).ports and port in self.side(
+            INGRESS, dst_id, src_id, protocol
+        ).ports
+
+    def explain(self, src_id: str, dst_id: str, port: int, protocol: str) -> Explanation:
+        _check_port(port)
+        return Explanation.of(
+            self.side(EGRESS, src_id, dst_id, protocol),
+            self.side(INGRESS, dst_id, src_id, protocol),
+            port,
+        )
+
+    # --- the whole matrix ------------------------------------------------------------------
+    @cached_property
+    def _classes(self) -> EndpointClasses:
+        return group_endpoints(self.cluster)
+
+    @cached_property
+    def _universe(self) -> Universe:
+        return Universe(self.cluster, self._classes)
+
+    @cached_property
+    def _policy_bits(self) -> tuple[PolicyBits, ...]:
+        return tuple(self._universe.policy_bits(p) for p in self.policies)
+
+    def matrix(self, probes: Sequence[tuple[int, str]]) -> list[Flow]:
+        """Every allowed (source, destination, port, protocol), sorted; an endpoint never with itself."""
+        out: list[Flow] = []
+        members = self._classes.members
+        for port, protocol in sorted(set(probes)):
+            _check_port(port)
+            _check_protocol(protocol)
+            for d, sources in flows(self._universe, self._policy_bits, port, protocol).items():
+                for s in iter_bits(sources):
+                    for a in members[s]:
+                        out.extend((a.id, b.id, port, protocol) for b in members[d] if b.id != a.id)
+        out.sort()
+        return out
+
+    def declared_probes(self) -> list[tuple[int, str]]:
+        """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""
+        return sorted({(p.port, p.protocol) for e in self.cluster.endpoints for p in e.ports})
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in DIRECTIONS:
+        raise NetguardInputError(f"unknown direction {direction!r}; expected Ingress or Egress", field="direction")
+
+
+def _check_protocol(protocol: str) -> None:
+    if protocol not in PROTOCOLS:
+        raise NetguardInputError(
+            f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}", field="protocol"
+        )
+
+
+def _check_port(port: int) -> None:
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise NetguardInputError(f"port {port!r} is not a number in 1-65535", field="port")

@@ -1,0 +1,93 @@
+"""The ``netguard`` command: ``reach`` (the matrix) and ``explain`` (one connection, with reasons).
+
+Exit 0 on success; on bad input (manifests, --probe, --external, an unknown endpoint, a missing
+path) exit 2 with one line on stderr naming the file, object, field and problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Optional, Sequence
+
+from .analysis import Analyzer
+from .errors import Location, NetguardInputError
+from .loader import load_paths
+from .ports import PROTOCOLS, parse_port_number
+from .views import reach_json, reach_table
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage mistakes also end in one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise NetguardInputError(message, field="command line")
+
+
+def parse_probe(text: str) -> tuple[int, str]:
+    """``80/TCP`` -> (80, "TCP"). The protocol is required and must be TCP, UDP or SCTP."""
+    at = Location(field="--probe")
+    port_text, slash, protocol = text.partition("/")
+    if not slash or protocol not in PROTOCOLS or not port_text.isdigit():
+        raise at.error(
+            f"{text!r} is not PORT/PROTOCOL with a protocol among {', '.join(PROTOCOLS)} (e.g. 80/TCP)"
+        )
+    return parse_port_number(int(port_text), at), protocol
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="netguard", description="Who can reach whom under Kubernetes NetworkPolicies.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    reach = commands.add_parser("reach", help="the reachability matrix")
+    reach.add_argument("paths", nargs="+", metavar="PATH")
+    reach.add_argument("--probe", action="append", default=[], metavar="PORT/PROTOCOL")
+    reach.add_argument("--external", action="append", default=[], metavar="IP")
+    reach.add_argument("--format", choices=("json", "table"), default="json")
+    explain = commands.add_parser("explain", help="why one connection is allowed or denied")
+    explain.add_argument("paths", nargs="+", metavar="PATH")
+    explain.add_argument("--from", dest="source", required=True, metavar="ENDPOINT")
+    explain.add_argument("--to", dest="destination", required=True, metavar="ENDPOINT")
+    explain.add_argument("--probe", required=True, metavar="PORT/PROTOCOL")
+    explain.add_argument("--external", action="append", default=[], metavar="IP")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def run(argv: Sequence[str]) -> str:
+    """Run a command and return what it prints; raises NetguardInputError on bad input."""
+    args = _parser().parse_args(list(argv))
+    if args.command == "reach":
+        probes = [parse_probe(p) for p in args.probe]
+        analyzer = Analyzer(load_paths(args.paths, args.external))
+        probes = sorted(set(probes)) if probes else analyzer.declared_probes()
+        flows = analyzer.matrix(probes)
+        if args.format == "table":
+            return reach_table([e.id for e in analyzer.cluster.endpoints], probes, flows)
+        return json.dumps(reach_json(probes, flows))
+    port, protocol = parse_probe(args.probe)
+    analyzer = Analyzer(load_paths(args.paths, args.external))
+    for endpoint_id, option in ((args.source, "--from"), (args.destination, "--to")):
+        if endpoint_id not in {e.id for e in analyzer.cluster.endpoints}:
+            raise NetguardInputError(f"no endpoint {endpoint_id!r} in the manifests", field=option)
+    explanation = analyzer.explain(args.source, args.destination, port, protocol)
+    if args.format == "json":
+        return json.dumps(explanation.to_dict(), indent=1)
+    return explanation.to_text()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        output = run(sys.argv[1:] if argv is None else argv)
+    except NetguardInputError as error:
+        print(f"netguard: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    sys.stdout.write(output + "\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Evaluation of one ordered pair, one side at a time, straight from the matchers.
+
+This is the plain reading of the API, used for ``allowed``, ``allowed_ports`` and explanations:
+the ingress side of the destination and the egress side of the source are each evaluated on
+their own; traffic flows when both allow it. A side is isolated when some policy that selects
+the endpoint has that direction among its types; an isolated side allows exactly what the union
+of those policies' rules admit. Only policies of the endpoint's own namespace can select it.
+Named ports are resolved on the destination, for ingress and egress rules alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from .compile import CompiledPolicy
+from .model import INGRESS, Cluster, Endpoint
+from .ports import PortSet, ports_admitted
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A rule that admits the peer: its policy, its index (from 1), a description, and on which ports."""
+
+    policy_id: str
+    rule_index: int
+    description: str
+    ports: PortSet
+
+
+@dataclass(frozen=True)
+class SideVerdict:
+    """One side of a connection: the destination's ingress or the source's egress."""
+
+    direction: str
+    endpoint_id: str  # whose side this is
+    peer_id: str  # the other end
+    protocol: str
+    isolated: bool
+    selecting: tuple[str, ...]
+    admitting: tuple[Admission, ...]
+
+    @property
+    def ports(self) -> PortSet:
+        """The ports of ``protocol`` on which this side allows the traffic."""
+        if not self.isolated:
+            return PortSet.everything()
+        allowed = PortSet()
+        for a in self.admitting:
+            allowed = allowed | a.ports
+        return allowed
+
+
+def evaluate_side(
+    cluster: Cluster,
+    policies: Sequence[CompiledPolicy],
+    direction: str,
+    subject: Endpoint,
+    peer: Endpoint,
+    protocol: str,
+) -> SideVerdict:
+    """``policies`` are those of ``subject``'s namespace (others cannot select it)."""
+    destination = subject if direction == INGRESS else peer
+    subject_ns = cluster.namespace_labels(subject)
+    peer_ns = cluster.namespace_labels(peer)
+    selecting: list[str] = []
+    admitting: list[Admission] = []
+    for compiled in () if subject.external else policies:
+        rules = compiled.rules(direction)
+        if rules is None or not compiled.target.matches(subject, subject_ns):
+            continue
+        selecting.append(compiled.id)
+        for rule in rules:
+            if not any(p.matches(peer, peer_ns) for p in rule.peers):
+                continue
+            ports = ports_admitted(rule.ports, protocol, destination.ports)
+            if not ports.is_empty():
+                admitting.append(Admission(compiled.id, rule.origin.index, rule.describe(), ports))
+    return SideVerdict(
+        direction, subject.id, peer.id, protocol, bool(selecting), tuple(selecting), tuple(admitting)
+    )
+
+
+def policies_by_namespace(policies: Sequence[CompiledPolicy]) -> Mapping[str, tuple[CompiledPolicy, ...]]:
+    grouped: dict[str, list[CompiledPolicy]] = {}
+    for p in policies:
+        grouped.setdefault(p.policy.namespace, []).append(p)
+    return {ns: tuple(ps) for ns, ps in grouped.items()}

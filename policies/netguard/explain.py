@@ -1,0 +1,117 @@
+"""Why a connection is allowed or denied, phrased for a reviewer.
+
+An ``Explanation`` is built from the two evaluated sides (the source's egress, the destination's
+ingress) for one port: which policies select each endpoint, and which of their rules admit the
+other end on that port. It reads no manifests and evaluates nothing itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .evaluate import SideVerdict
+
+
+@dataclass(frozen=True)
+class SideExplanation:
+    direction: str  # "Egress" (of the source) or "Ingress" (of the destination)
+    endpoint: str
+    peer: str
+    isolated: bool
+    selecting: tuple[str, ...]  # policy ids that select the endpoint for this direction
+    admitting: tuple[tuple[str, int, str], ...]  # (policy id, rule index from 1, rule description)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.isolated or bool(self.admitting)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "direction": self.direction,
+            "endpoint": self.endpoint,
+            "isolated": self.isolated,
+            "allowed": self.allowed,
+            "selecting": list(self.selecting),
+            "admitting": [
+                {"policy": p, "rule": i, "description": d} for p, i, d in self.admitting
+            ],
+        }
+
+    def lines(self, on: str) -> list[str]:
+        word = self.direction.lower()
+        if not self.isolated:
+            return [
+                f"{word} of {self.endpoint}: allowed, not isolated "
+                f"(no NetworkPolicy with policy type {self.direction} selects it)"
+            ]
+        verdict = "allowed" if self.allowed else "denied"
+        lines = [f"{word} of {self.endpoint}: {verdict}, isolated by {_policies(self.selecting)}"]
+        for policy in self.selecting:
+            rules = [(i, d) for p, i, d in self.admitting if p == policy]
+            if not rules:
+                lines.append(
+                    f"  NetworkPolicy {policy} selects {self.endpoint}; no {word} rule admits "
+                    f"{self.peer} on {on}"
+                )
+            for index, description in rules:
+                lines.append(
+                    f"  NetworkPolicy {policy} selects {self.endpoint}; rule {index} admits "
+                    f"{self.peer} on {on} ({word} rule: {description})"
+                )
+        return lines
+
+
+@dataclass(frozen=True)
+class Explanation:
+    source: str
+    destination: str
+    port: int
+    protocol: str
+    egress: SideExplanation
+    ingress: SideExplanation
+
+    @property
+    def allowed(self) -> bool:
+        return self.egress.allowed and self.ingress.allowed
+
+    @staticmethod
+    def of(egress: SideVerdict, ingress: SideVerdict, port: int) -> "Explanation":
+        return Explanation(
+            egress.endpoint_id, ingress.endpoint_id, port, egress.protocol,
+            _side(egress, port), _side(ingress, port),
+        )
+
+    def to_text(self) -> str:
+        on = f"{self.port}/{self.protocol}"
+        verdict = "allowed" if self.allowed else "denied"
+        head = f"{self.source} -> {self.destination} on {on}: {verdict}"
+        return "\n".join([head, *self.egress.lines(on), *self.ingress.lines(on)])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "to": self.destination,
+            "port": self.port,
+            "protocol": self.protocol,
+            "allowed": self.allowed,
+            "egress": self.egress.to_dict(),
+            "ingress": self.ingress.to_dict(),
+        }
+
+
+def _side(verdict: SideVerdict, port: int) -> SideExplanation:
+    admitting = tuple(
+        (a.policy_id, a.rule_index, a.description) for a in verdict.admitting if port in a.ports
+    )
+    return SideExplanation(
+        verdict.direction, verdict.endpoint_id, verdict.peer_id, verdict.isolated,
+        verdict.selecting, admitting,
+    )
+
+
+def _policies(ids: tuple[str, ...]) -> str:
+    return ("NetworkPolicy " if len(ids) == 1 else "NetworkPolicies ") + ", ".join(ids)
+
+
+__all__ = ["Explanation", "SideExplanation"]

@@ -1,0 +1,220 @@
+"""Loading manifests into a ``Cluster``: files and folders, YAML documents, object kinds.
+
+- ``load_paths(paths, externals)`` reads YAML files and folders (recursively, ``*.yaml``/``*.yml``,
+  multi-document; ``kind: List`` items expanded; empty documents and unknown kinds ignored).
+- ``build_cluster(objects, externals)`` takes already-parsed manifests, e.g. the Pulumi policy
+  pack's resource properties, as ``(source label, manifest mapping)`` pairs.
+
+Endpoints: each Pod, and each Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob
+(its ``spec.jobTemplate.spec.template``) as one endpoint ``<namespace>/<name>`` with the pod
+template's labels and the ports of its ``containers`` (initContainers do not serve traffic and
+are not read). A Pod's IP is ``status.podIP`` (``status.podIPs`` is not read). Namespaces: a
+Namespace manifest gives labels; ``kubernetes.io/metadata.name`` is always set to the name, as
+the API server does. NetworkPolicies are read when their apiVersion is ``networking.k8s.io/v1``
+(or absent); other API groups' NetworkPolicy kinds (Calico, ...) are other products and ignored.
+Duplicate ids (two endpoints, namespaces or policies with the same name) are errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import yaml
+
+from .cidr import parse_ip
+from .errors import Location, NetguardInputError, kind_of
+from .labels import NAMESPACE_NAME
+from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
+from .netpol import parse_network_policy
+from .ports import ContainerPort, parse_container_port
+from .selectors import parse_string_map
+
+WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+NETWORK_POLICY_API = "networking.k8s.io/v1"
+DEFAULT_NAMESPACE = "default"
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
+    return build_cluster(read_manifests(paths), externals)
+
+
+def read_manifests(paths: Iterable[str]) -> Iterator[tuple[str, Mapping]]:
+    """Every manifest object in the files and folders, with its file name as source label."""
+    for path in paths:
+        for file in _yaml_files(path):
+            yield from _documents(file)
+
+
+def _yaml_files(path: str) -> list[str]:
+    p = Path(path)
+    if p.is_file():
+        return [path]
+    if not p.is_dir():
+        raise NetguardInputError("no such file or folder", source=path)
+    found = []
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith((".yaml", ".yml")))
+    return found
+
+
+def _documents(file: str) -> Iterator[tuple[str, Mapping]]:
+    try:
+        with open(file, encoding="utf-8") as handle:
+            docs = list(yaml.load_all(handle, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise NetguardInputError(f"unreadable YAML: {problem}", source=file, field=where) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NetguardInputError(f"cannot read: {exc}", source=file) from None
+    for i, doc in enumerate(docs):
+        yield from _expand(doc, Location(file, f"document {i + 1}"))
+
+
+def _expand(doc: Any, at: Location) -> Iterator[tuple[str, Mapping]]:
+    if doc is None:
+        return
+    if not isinstance(doc, Mapping):
+        raise at.error(f"expected a Kubernetes object mapping, got {kind_of(doc)}")
+    if isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") and "items" in doc:
+        items = doc.get("items") or []
+        if not isinstance(items, list):
+            raise at.key("items").error(f"expected a list, got {kind_of(items)}")
+        for i, item in enumerate(items):
+            yield from _expand(item, at.key("items").index(i))
+        return
+    yield at.source, doc
+
+
+def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[str] = ()) -> Cluster:
+    endpoints: dict[str, Endpoint] = {}
+    namespace_labels: dict[str, dict[str, str]] = {}
+    policies: dict[str, NetworkPolicy] = {}
+    for source, manifest in objects:
+        at = Location(source)
+        if not isinstance(manifest, Mapping):
+            raise at.error(f"expected a Kubernetes object mapping, got {kind_of(manifest)}")
+        kind = manifest.get("kind")
+        if kind == "Namespace":
+            name, labels = _namespace(manifest, at)
+            _put(namespace_labels, name, labels, at.of(f"Namespace {name}"), "Namespace")
+        elif kind == "NetworkPolicy" and manifest.get("apiVersion", NETWORK_POLICY_API) == NETWORK_POLICY_API:
+            namespace, name, where = _identity(manifest, kind, at)
+            policy = parse_network_policy(namespace, name, manifest.get("spec"), where)
+            _put(policies, policy.id, policy, where, "NetworkPolicy")
+        elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
+            endpoint = _endpoint(manifest, kind, at)
+            _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
+    for address in externals:
+        endpoint = external_endpoint(address)
+        endpoints.setdefault(endpoint.id, endpoint)
+    namespaces = {
+        e.namespace: {} for e in endpoints.values() if not e.external
+    } | {p.namespace: {} for p in policies.values()} | namespace_labels
+    return Cluster(
+        endpoints=tuple(sorted(endpoints.values(), key=lambda e: e.id)),
+        namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
+        policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
+    )
+
+
+def external_endpoint(address: str) -> Endpoint:
+    """The endpoint ``external/<IP>`` for an address outside the cluster."""
+    ip = parse_ip(address, Location(field="--external"))
+    return Endpoint(
+        id=f"{EXTERNAL_NAMESPACE}/{ip}", namespace=EXTERNAL_NAMESPACE, name=str(ip), kind="External",
+        ip=str(ip), external=True,
+    )
+
+
+def _put(table: dict, key: str, value: Any, at: Location, what: str) -> None:
+    if key in table:
+        other = getattr(table[key], "source", "") or "another manifest"
+        raise at.error(f"duplicate {what} {key} (also defined in {other})")
+    table[key] = value
+
+
+def _identity(manifest: Mapping, kind: str, at: Location) -> tuple[str, str, Location]:
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping):
+        raise at.of(kind).key("metadata").error(f"expected a mapping, got {kind_of(metadata)}")
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        raise at.of(kind).key("metadata.name").error("missing or not a string")
+    namespace = metadata.get("namespace") or DEFAULT_NAMESPACE
+    if not isinstance(namespace, str):
+        raise at.of(f"{kind} {name}").key("metadata.namespace").error("not a string")
+    return namespace, name, at.of(f"{kind} {namespace}/{name}")
+
+
+def _namespace(manifest: Mapping, at: Location) -> tuple[str, dict[str, str]]:
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
+        raise at.of("Namespace").key("metadata.name").error("missing or not a string")
+    name = metadata["name"]
+    where = at.of(f"Namespace {name}").key("metadata.labels")
+    return name, parse_string_map(metadata.get("labels"), where)
+
+
+def _endpoint(manifest: Mapping, kind: str, at: Location) -> Endpoint:
+    namespace, name, where = _identity(manifest, kind, at)
+    if kind == "Pod":
+        template, template_at = manifest, where
+    else:
+        template, template_at = _dig(manifest, WORKLOAD_TEMPLATES[kind], where)
+    metadata = template.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise template_at.key("metadata").error(f"expected a mapping, got {kind_of(metadata)}")
+    labels = parse_string_map(metadata.get("labels"), template_at.key("metadata.labels"))
+    ports = _container_ports(template.get("spec"), template_at.key("spec"))
+    ip = None
+    status = manifest.get("status") if kind == "Pod" else None
+    if isinstance(status, Mapping) and status.get("podIP"):
+        ip = str(parse_ip(status["podIP"], where.key("status.podIP")))
+    return Endpoint(
+        id=f"{namespace}/{name}", namespace=namespace, name=name, kind=kind,
+        labels=frozen_labels(labels), ports=ports, ip=ip, source=at.source,
+    )
+
+
+def _dig(manifest: Mapping, keys: tuple[str, ...], at: Location) -> tuple[Mapping, Location]:
+    value: Any = manifest
+    for key in keys:
+        at = at.key(key)
+        value = value.get(key) if isinstance(value, Mapping) else None
+        if not isinstance(value, Mapping):
+            raise at.error(f"expected a mapping, got {kind_of(value)}")
+    return value, at
+
+
+def _container_ports(spec: Any, at: Location) -> tuple[ContainerPort, ...]:
+    if spec is None:
+        return ()
+    if not isinstance(spec, Mapping):
+        raise at.error(f"expected a mapping, got {kind_of(spec)}")
+    containers = spec.get("containers") or []
+    if not isinstance(containers, list):
+        raise at.key("containers").error(f"expected a list, got {kind_of(containers)}")
+    ports: list[ContainerPort] = []
+    for i, container in enumerate(containers):
+        c_at = at.key("containers").index(i)
+        if not isinstance(container, Mapping):
+            raise c_at.error(f"expected a container mapping, got {kind_of(container)}")
+        raw_ports = container.get("ports") or []
+        if not isinstance(raw_ports, list):
+            raise c_at.key("ports").error(f"expected a list, got {kind_of(raw_ports)}")
+        ports.extend(parse_container_port(p, c_at.key("ports").index(j)) for j, p in enumerate(raw_ports))
+    return tuple(sorted(set(ports), key=lambda p: (p.protocol, p.port, p.name or "")))

@@ -1,0 +1,105 @@
+"""Parsing and validating a networking.k8s.io/v1 NetworkPolicy manifest into the model.
+
+Validation follows the API server where a mistake could change who can talk to whom: a missing
+spec.podSelector, a peer with no selector, an ipBlock combined with selectors, a bad CIDR or
+except, a bad port, endPort or protocol, a bad selector, an unknown policyTypes value.
+Defaulting follows the API server too: without policyTypes (or with an empty list), Ingress always
+applies and Egress applies when the policy has an ``egress`` field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from .cidr import parse_ip_block
+from .errors import Location, kind_of
+from .model import DIRECTIONS, EGRESS, INGRESS, NetworkPolicy, Peer, Rule
+from .ports import parse_rule_port
+from .selectors import parse_selector
+
+
+def parse_network_policy(namespace: str, name: str, spec: Any, at: Location) -> NetworkPolicy:
+    if not isinstance(spec, Mapping):
+        raise at.key("spec").error(f"expected a mapping, got {kind_of(spec)}")
+    at = at.key("spec")
+    if spec.get("podSelector") is None:
+        raise at.key("podSelector").error(
+            "a NetworkPolicy needs spec.podSelector (use {} to select every pod of the namespace)"
+        )
+    pod_selector = parse_selector(spec["podSelector"], at.key("podSelector"))
+    types = _policy_types(spec, at.key("policyTypes"))
+    ingress = _rules(spec.get("ingress"), "from", at.key("ingress"))
+    egress = _rules(spec.get("egress"), "to", at.key("egress"))
+    return NetworkPolicy(namespace, name, pod_selector, types, ingress, egress, at.source)
+
+
+def _policy_types(spec: Mapping, at: Location) -> frozenset[str]:
+    raw = spec.get("policyTypes")
+    if raw is None or raw == []:
+        return frozenset({INGRESS, EGRESS} if "egress" in spec else {INGRESS})
+    if not isinstance(raw, list):
+        raise at.error(f"expected a list of Ingress/Egress, got {kind_of(raw)}")
+    for i, value in enumerate(raw):
+        if value not in DIRECTIONS:
+            raise at.index(i).error(f"unknown policy type {value!r}; expected Ingress or Egress")
+    return frozenset(raw)
+
+
+def _rules(raw: Any, peers_key: str, at: Location) -> tuple[Rule, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise at.error(f"expected a list of rules, got {kind_of(raw)}")
+    return tuple(_rule(r, peers_key, at.index(i)) for i, r in enumerate(raw))
+
+
+def _rule(raw: Any, peers_key: str, at: Location) -> Rule:
+    if raw is None:
+        return Rule()  # "- {}" and "-" alike: all peers, all ports
+    if not isinstance(raw, Mapping):
+        raise at.error(f"expected a rule mapping with {peers_key} and ports, got {kind_of(raw)}")
+    unknown = set(raw) - {peers_key, "ports"}
+    if unknown:
+        raise at.key(sorted(unknown)[0]).error(
+            f"unknown field of a rule (expected {peers_key} and ports)"
+        )
+    return Rule(_peers(raw.get(peers_key), at.key(peers_key)), _ports(raw.get("ports"), at.key("ports")))
+
+
+def _peers(raw: Any, at: Location) -> Optional[tuple[Peer, ...]]:
+    if raw is None or raw == []:
+        return None  # empty or missing: the rule matches all peers
+    if not isinstance(raw, list):
+        raise at.error(f"expected a list of peers, got {kind_of(raw)}")
+    return tuple(_peer(p, at.index(i)) for i, p in enumerate(raw))
+
+
+def _peer(raw: Any, at: Location) -> Peer:
+    if not isinstance(raw, Mapping):
+        raise at.error(f"expected a peer mapping, got {kind_of(raw)}")
+    unknown = set(raw) - {"podSelector", "namespaceSelector", "ipBlock"}
+    if unknown:
+        raise at.key(sorted(unknown)[0]).error("unknown field of a peer")
+    pods, namespaces, block = raw.get("podSelector"), raw.get("namespaceSelector"), raw.get("ipBlock")
+    if block is not None:
+        if pods is not None or namespaces is not None:
+            raise at.key("ipBlock").error(
+                "an ipBlock cannot be combined with podSelector or namespaceSelector in one peer"
+            )
+        return Peer(ip_block=parse_ip_block(block, at.key("ipBlock")))
+    if pods is None and namespaces is None:
+        raise at.error("a peer needs podSelector, namespaceSelector or ipBlock")
+    return Peer(
+        pod_selector=None if pods is None else parse_selector(pods, at.key("podSelector")),
+        namespace_selector=None
+        if namespaces is None
+        else parse_selector(namespaces, at.key("namespaceSelector")),
+    )
+
+
+def _ports(raw: Any, at: Location):
+    if raw is None or raw == []:
+        return None  # empty or missing: the rule matches all ports
+    if not isinstance(raw, list):
+        raise at.error(f"expected a list of ports, got {kind_of(raw)}")
+    return tuple(parse_rule_port(p, at.index(i)) for i, p in enumerate(raw))

@@ -1,0 +1,132 @@
+"""Peer matchers: who a rule admits, and whom a policy selects.
+
+A small closed set, named after the API it models:
+
+- ``AnyPeer``: a rule without ``from``/``to`` (or with an empty list): everyone, external
+  addresses included.
+- ``PodPeer``: pods, as a namespace part AND a pod part.
+  Namespace part: ``OwnNamespace`` (a peer without namespaceSelector, and every policy's own
+  target) or ``NamespacesByLabel`` (``namespaceSelector``; ``{}`` means every namespace).
+  Pod part: ``AllPods`` (no podSelector, or ``{}``) or ``PodsByLabel``.
+  External endpoints are never pods.
+- ``IPBlockPeer``: an ipBlock, matched only against the other side's IP.
+
+Each matcher keeps ``origin``, the policy rule it came from, so that a verdict can say why.
+Each answers one question: ``matches(endpoint, namespace_labels)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional, Union
+
+from .cidr import IPBlock
+from .model import Endpoint
+from .selectors import LabelSelector
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """A rule of a policy: ``index`` counts from 1 in the policy's ingress or egress list.
+
+    ``index`` 0 stands for the policy's own spec.podSelector (which pods it selects).
+    """
+
+    policy_id: str
+    direction: str
+    index: int
+
+
+@dataclass(frozen=True)
+class OwnNamespace:
+    namespace: str
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return endpoint.namespace == self.namespace
+
+    def describe(self) -> str:
+        return f"namespace {self.namespace}"
+
+
+@dataclass(frozen=True)
+class NamespacesByLabel:
+    selector: LabelSelector
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return self.selector.matches(namespace_labels)
+
+    def describe(self) -> str:
+        if self.selector.is_empty:
+            return "all namespaces"
+        return f"namespaces with {self.selector.describe()}"
+
+
+@dataclass(frozen=True)
+class AllPods:
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "all pods"
+
+
+@dataclass(frozen=True)
+class PodsByLabel:
+    selector: LabelSelector
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return self.selector.matches(endpoint.labels)
+
+    def describe(self) -> str:
+        return f"pods with {self.selector.describe()}"
+
+
+NamespaceMatcher = Union[OwnNamespace, NamespacesByLabel]
+PodMatcher = Union[AllPods, PodsByLabel]
+
+
+@dataclass(frozen=True)
+class PodPeer:
+    namespaces: NamespaceMatcher
+    pods: PodMatcher
+    origin: Optional[RuleRef] = None
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        if endpoint.external:
+            return False
+        return self.namespaces.matches(endpoint, namespace_labels) and self.pods.matches(
+            endpoint, namespace_labels
+        )
+
+    def describe(self) -> str:
+        return f"{self.pods.describe()} in {self.namespaces.describe()}"
+
+
+@dataclass(frozen=True)
+class IPBlockPeer:
+    block: IPBlock
+    origin: Optional[RuleRef] = None
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return self.block.matches(endpoint.address)
+
+    def describe(self) -> str:
+        return f"IPs in {self.block.describe()}"
+
+
+@dataclass(frozen=True)
+class AnyPeer:
+    origin: Optional[RuleRef] = None
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "any peer"
+
+
+PeerMatcher = Union[AnyPeer, PodPeer, IPBlockPeer]
+
+
+def pod_part(selector: Optional[LabelSelector]) -> PodMatcher:
+    return AllPods() if selector is None or selector.is_empty else PodsByLabel(selector)
