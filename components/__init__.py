@@ -1,0 +1,1 @@
+"""Pulumi components that put generative-AI workloads behind strict, provable network boundaries."""

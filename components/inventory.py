@@ -1,0 +1,471 @@
+"""The platform inventory: the `netguard:platform` stack config, parsed and validated in one pass.
+
+Pydantic checks the shape of each entry; `_check_references` checks what one entry says about
+another. Both report into one list, so a bad inventory fails once with every problem and its path
+(`netguard:platform.workloads[3].ports[0].port: 70000 is not a valid port`), before any resource
+exists.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Annotated, Any, Literal, Optional, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from netguard import labels
+
+CONFIG_KEY = "netguard:platform"
+
+KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
+
+# Label keys a namespace's extra labels may not set: they carry identity, policy or isolation, and
+# letting the inventory overwrite them would silently widen what selects the namespace.
+_RESERVED_LABEL_PREFIXES = ("netguard.io/", "pod-security.kubernetes.io/", "kubernetes.io/", "app.kubernetes.io/")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+_DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]([-a-z0-9]*[a-z0-9])?$")
+
+
+class InventoryError(ValueError):
+    """A bad inventory: every problem found, each as `netguard:platform.<path>: <what is wrong>`."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        header = f"invalid {CONFIG_KEY}: {count} problem{'s' if count != 1 else ''}"
+        super().__init__("\n".join([header, *(f"  - {p}" for p in self.problems)]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Field checks. Each raises ValueError with a message a user can act on; pydantic puts the path.
+
+
+def _dns_label(value: str) -> str:
+    if len(value) > 63 or not _DNS_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)")
+    return value
+
+
+def _workload_name(value: str) -> str:
+    # Workload names become Service and CronJob names: DNS-1035, and CronJob allows 52 characters.
+    if len(value) > 52 or not _DNS_1035_LABEL.match(value):
+        raise ValueError(f"{value!r} is not a valid workload name (DNS-1035 label: a lowercase letter, then letters, digits, '-'; at most 52)")
+    return value
+
+
+def _port_number(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise ValueError(f"{value} is not a valid port (1-65535)")
+    return value
+
+
+def _port_name(value: str) -> str:
+    if len(value) > 15 or not _PORT_NAME.match(value) or not re.search(r"[a-z]", value):
+        raise ValueError(f"{value!r} is not a valid port name (IANA service name: at most 15 lowercase letters, digits, '-', with a letter)")
+    return value
+
+
+def _one_of(kind: str, allowed: Iterable[str]):
+    allowed = tuple(allowed)
+
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"unknown {kind} {value!r} (expected one of: {', '.join(sorted(allowed))})")
+        return value
+
+    return check
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as err:
+        raise ValueError(f"{value!r} is not a valid CIDR ({err})") from None
+
+
+def _domain(value: str) -> str:
+    if len(value) > 253 or not _DOMAIN.match(value):
+        raise ValueError(f"{value!r} is not a valid domain name (lowercase, e.g. models.example.com)")
+    return value
+
+
+def _label_map(value: Mapping[str, str]) -> Mapping[str, str]:
+    for key, val in value.items():
+        name = key.rsplit("/", 1)[-1]
+        if len(name) > 63 or not _LABEL_NAME.match(name):
+            raise ValueError(f"{key!r} is not a valid label key")
+        if len(val) > 63 or not _LABEL_VALUE.match(val):
+            raise ValueError(f"{val!r} is not a valid label value (for key {key!r})")
+    return value
+
+
+DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+WorkloadName = Annotated[str, AfterValidator(_workload_name)]
+PortNumber = Annotated[int, AfterValidator(_port_number)]
+PortName = Annotated[str, AfterValidator(_port_name)]
+Role = Annotated[str, AfterValidator(_one_of("role", labels.ROLES))]
+DataClass = Annotated[str, AfterValidator(_one_of("data class", labels.DATA_CLASSES))]
+TrustTier = Annotated[str, AfterValidator(_one_of("trust tier", labels.TRUST_TIERS))]
+Kind = Annotated[str, AfterValidator(_one_of("kind", KINDS))]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+Domain = Annotated[str, AfterValidator(_domain)]
+LabelMap = Annotated[dict[str, str], AfterValidator(_label_map)]
+Protocol = Literal["TCP", "UDP", "SCTP"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, strict=False
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The schema.
+
+
+class DnsSettings(_Model):
+    namespace: DnsLabel = "kube-system"
+    pod_labels: LabelMap = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+
+
+class PlatformSettings(_Model):
+    dns: DnsSettings = DnsSettings()
+    monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
+
+
+class NamespaceSpec(_Model):
+    name: DnsLabel
+    trust_tier: TrustTier
+    data_class: DataClass
+    labels: LabelMap = Field(default_factory=dict)
+
+
+class PortSpec(_Model):
+    name: PortName
+    port: PortNumber
+    protocol: Protocol = "TCP"
+
+
+class WorkloadSpec(_Model):
+    name: WorkloadName
+    namespace: DnsLabel
+    role: Role
+    kind: Kind = "Deployment"
+    image: str = Field(min_length=1)
+    replicas: int = Field(default=1, ge=0, le=1000)
+    schedule: Optional[str] = None  # CronJob only
+    ports: tuple[PortSpec, ...] = ()
+    data_class: Optional[DataClass] = None  # None: the namespace's data class
+    automount_service_account_token: bool = False
+    metrics_port: Optional[PortName] = None
+
+    def port(self, name: str) -> PortSpec:
+        return next(p for p in self.ports if p.name == name)
+
+
+class FlowSource(_Model):
+    """A workload, or every workload of a role, in one namespace."""
+
+    namespace: DnsLabel
+    workload: Optional[WorkloadName] = None
+    role: Optional[Role] = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "FlowSource":
+        if (self.workload is None) == (self.role is None):
+            raise ValueError("give exactly one of 'workload' or 'role'")
+        return self
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.workload}" if self.workload else f"{self.namespace}/role={self.role}"
+
+
+class WorkloadRef(_Model):
+    namespace: DnsLabel
+    workload: WorkloadName
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.workload}"
+
+
+class FlowSpec(_Model):
+    """Traffic allowed from `source` to `to` on named ports of the destination; one direction only."""
+
+    source: FlowSource = Field(alias="from")
+    to: WorkloadRef
+    ports: tuple[PortName, ...] = Field(min_length=1)
+
+    @property
+    def key(self) -> str:
+        return f"{self.source.key}->{self.to.key}"
+
+
+class EgressPort(_Model):
+    port: PortNumber
+    protocol: Protocol = "TCP"
+
+
+class CidrEgress(_Model):
+    cidr: Cidr
+    ports: tuple[EgressPort, ...] = Field(min_length=1)
+    allow_internet: bool = False  # required for 0.0.0.0/0 and ::/0
+
+
+class DomainEgress(_Model):
+    domain: Domain
+    ports: tuple[EgressPort, ...] = Field(min_length=1)
+
+
+class EgressSpec(_Model):
+    namespace: DnsLabel
+    workload: WorkloadName
+    cidrs: tuple[CidrEgress, ...] = ()
+    domains: tuple[DomainEgress, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.workload}"
+
+
+class _Document(_Model):
+    """The top level, with list entries left raw so each one is validated (and reported) alone."""
+
+    part_of: DnsLabel = "ai-platform"
+    platform: PlatformSettings = PlatformSettings()
+    namespaces: list[Any] = Field(default_factory=list)
+    workloads: list[Any] = Field(default_factory=list)
+    flows: list[Any] = Field(default_factory=list)
+    egress: list[Any] = Field(default_factory=list)
+
+
+class Inventory(_Model):
+    """A validated inventory. Build it with `parse_inventory`, never directly."""
+
+    part_of: str
+    platform: PlatformSettings
+    namespaces: tuple[NamespaceSpec, ...]
+    workloads: tuple[WorkloadSpec, ...]
+    flows: tuple[FlowSpec, ...]
+    egress: tuple[EgressSpec, ...]
+
+    def namespace(self, name: str) -> NamespaceSpec:
+        return next(n for n in self.namespaces if n.name == name)
+
+    def workload(self, namespace: str, name: str) -> WorkloadSpec:
+        return next(w for w in self.workloads if w.namespace == namespace and w.name == name)
+
+    def data_class_of(self, workload: WorkloadSpec) -> str:
+        return workload.data_class or self.namespace(workload.namespace).data_class
+
+    def sources_of(self, flow: FlowSpec) -> tuple[WorkloadSpec, ...]:
+        """The workloads a flow's source stands for: one workload, or every workload of a role."""
+        src = flow.source
+        return tuple(
+            w for w in self.workloads
+            if w.namespace == src.namespace and (w.name == src.workload if src.workload else w.role == src.role)
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing.
+
+
+def format_path(loc: Iterable[Any]) -> str:
+    """('workloads', 3, 'ports', 0, 'port') -> 'workloads[3].ports[0].port'."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _problem(loc: Iterable[Any], message: str) -> str:
+    path = format_path(loc)
+    return f"{CONFIG_KEY}.{path}: {message}" if path else f"{CONFIG_KEY}: {message}"
+
+
+def _messages(err: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
+    problems = []
+    for e in err.errors(include_url=False):
+        # AfterValidator frames and tagged-union names add entries that are not part of the path.
+        loc = tuple(p for p in e["loc"] if isinstance(p, int) or not str(p).startswith("function-"))
+        if e["type"] == "extra_forbidden":
+            message = "unknown key (not part of the inventory schema)"
+        elif e["type"] == "value_error":
+            message = str(e["ctx"]["error"])
+        elif e["type"] == "missing":
+            message = "is required"
+        else:
+            message = f"{e['msg']} (got {e['input']!r})"
+        problems.append(_problem(prefix + loc, message))
+    return problems
+
+
+M = TypeVar("M", bound=_Model)
+
+
+def _validate_each(model: type[M], section: str, raw: list[Any], problems: list[str]) -> list[tuple[int, M]]:
+    valid = []
+    for index, item in enumerate(raw):
+        try:
+            valid.append((index, model.model_validate(item)))
+        except ValidationError as err:
+            problems.extend(_messages(err, (section, index)))
+    return valid
+
+
+def parse_inventory(raw: Any) -> Inventory:
+    """Validate the raw `netguard:platform` value; raise one InventoryError listing every problem."""
+    if raw is None:
+        raise InventoryError([f"{CONFIG_KEY}: is required (set it in Pulumi.<stack>.yaml)"])
+    problems: list[str] = []
+    try:
+        doc = _Document.model_validate(raw)
+    except ValidationError as err:
+        problems.extend(_messages(err, ()))
+        doc = _salvage(raw)
+    namespaces = _validate_each(NamespaceSpec, "namespaces", doc.namespaces, problems)
+    workloads = _validate_each(WorkloadSpec, "workloads", doc.workloads, problems)
+    flows = _validate_each(FlowSpec, "flows", doc.flows, problems)
+    egress = _validate_each(EgressSpec, "egress", doc.egress, problems)
+    # References to entries that failed on their own are not reported again.
+    broken = _names_of_broken(doc, namespaces, workloads)
+    problems.extend(_check_references(namespaces, workloads, flows, egress, broken))
+    if problems:
+        raise InventoryError(problems)
+    return Inventory(
+        part_of=doc.part_of,
+        platform=doc.platform,
+        namespaces=tuple(n for _, n in namespaces),
+        workloads=tuple(w for _, w in workloads),
+        flows=tuple(f for _, f in flows),
+        egress=tuple(e for _, e in egress),
+    )
+
+
+def _salvage(raw: Any) -> _Document:
+    """The sections that are at least lists, so their entries are still checked and reported."""
+    if not isinstance(raw, Mapping):
+        raise InventoryError([_problem((), f"must be a mapping with namespaces, workloads, flows and egress (got {type(raw).__name__})")])
+    sections = {key: raw[key] for key in ("namespaces", "workloads", "flows", "egress") if isinstance(raw.get(key), list)}
+    return _Document.model_construct(**sections)
+
+
+def _names_of_broken(doc: _Document, namespaces, workloads) -> set[str]:
+    valid_ns = {i for i, _ in namespaces}
+    valid_wl = {i for i, _ in workloads}
+    broken = {str(n.get("name")) for i, n in enumerate(doc.namespaces) if i not in valid_ns and isinstance(n, Mapping)}
+    for i, w in enumerate(doc.workloads):
+        if i not in valid_wl and isinstance(w, Mapping):
+            # Both the workload and its namespace's roles are unknown: a role flow may rely on it.
+            broken |= {f"{w.get('namespace')}/{w.get('name')}", f"{w.get('namespace')}/role=*"}
+    return broken
+
+
+def _check_references(namespaces, workloads, flows, egress, broken: set[str]) -> list[str]:
+    problems: list[str] = []
+    ns_at: dict[str, int] = {}
+    for i, ns in namespaces:
+        if ns.name in ns_at:
+            problems.append(_problem(("namespaces", i, "name"), f"duplicate namespace {ns.name!r} (first declared at namespaces[{ns_at[ns.name]}])"))
+            continue
+        ns_at[ns.name] = i
+        for key in ns.labels:
+            if key.startswith(_RESERVED_LABEL_PREFIXES):
+                problems.append(_problem(("namespaces", i, "labels", key), "is reserved for netguard and Kubernetes; use trustTier/dataClass or another key"))
+
+    wl_at: dict[str, int] = {}
+    by_key: dict[str, WorkloadSpec] = {}
+    for i, wl in workloads:
+        problems.extend(_check_workload(i, wl, ns_at, broken))
+        key = f"{wl.namespace}/{wl.name}"
+        if key in wl_at:
+            problems.append(_problem(("workloads", i, "name"), f"duplicate workload {wl.name!r} in namespace {wl.namespace!r} (first declared at workloads[{wl_at[key]}])"))
+            continue
+        wl_at[key] = i
+        by_key[key] = wl
+
+    flow_at: dict[str, int] = {}
+    for i, flow in flows:
+        problems.extend(_check_flow(i, flow, by_key, broken))
+        if flow.key in flow_at:
+            problems.append(_problem(("flows", i), f"duplicate flow {flow.key} (merge its ports into flows[{flow_at[flow.key]}])"))
+        flow_at.setdefault(flow.key, i)
+
+    egress_at: dict[str, int] = {}
+    for i, eg in egress:
+        problems.extend(_check_egress(i, eg, by_key, broken))
+        if eg.key in egress_at:
+            problems.append(_problem(("egress", i), f"egress for {eg.key} is already declared at egress[{egress_at[eg.key]}]; merge them"))
+        egress_at.setdefault(eg.key, i)
+    return problems
+
+
+def _check_workload(i: int, wl: WorkloadSpec, ns_at: Mapping[str, int], broken: set[str]) -> list[str]:
+    problems = []
+    at = ("workloads", i)
+    if wl.namespace not in ns_at and wl.namespace not in broken:
+        problems.append(_problem(at + ("namespace",), f"namespace {wl.namespace!r} is not declared in namespaces"))
+    if wl.kind == "CronJob" and not wl.schedule:
+        problems.append(_problem(at + ("schedule",), "a CronJob needs a schedule (e.g. '0 3 * * *')"))
+    if wl.kind != "CronJob" and wl.schedule:
+        problems.append(_problem(at + ("schedule",), f"only a CronJob has a schedule, not a {wl.kind}"))
+    names: dict[str, int] = {}
+    numbers: dict[tuple[int, str], int] = {}
+    for j, port in enumerate(wl.ports):
+        if port.name in names:
+            problems.append(_problem(at + ("ports", j, "name"), f"duplicate port name {port.name!r} (also ports[{names[port.name]}])"))
+        names.setdefault(port.name, j)
+        if (port.port, port.protocol) in numbers:
+            problems.append(_problem(at + ("ports", j, "port"), f"duplicate port {port.port}/{port.protocol} (also ports[{numbers[(port.port, port.protocol)]}])"))
+        numbers.setdefault((port.port, port.protocol), j)
+    if wl.metrics_port is not None and wl.metrics_port not in names:
+        problems.append(_problem(at + ("metricsPort",), f"{wl.metrics_port!r} is not one of this workload's ports ({_listing(names)})"))
+    return problems
+
+
+def _check_flow(i: int, flow: FlowSpec, by_key: Mapping[str, WorkloadSpec], broken: set[str]) -> list[str]:
+    problems = []
+    at = ("flows", i)
+    src = flow.source
+    if src.workload and src.key not in by_key and src.key not in broken:
+        problems.append(_problem(at + ("from",), f"workload {src.key} does not exist"))
+    if src.role and f"{src.namespace}/role=*" not in broken and not any(w.namespace == src.namespace and w.role == src.role for w in by_key.values()):
+        problems.append(_problem(at + ("from", "role"), f"no workload in namespace {src.namespace!r} has role {src.role!r}"))
+    dst = by_key.get(flow.to.key)
+    if dst is None:
+        if flow.to.key not in broken:
+            problems.append(_problem(at + ("to",), f"workload {flow.to.key} does not exist"))
+        return problems
+    declared = {p.name for p in dst.ports}
+    for j, name in enumerate(flow.ports):
+        if name not in declared:
+            problems.append(_problem(at + ("ports", j), f"{name!r} is not a port of {flow.to.key} ({_listing(declared)})"))
+    return problems
+
+
+def _check_egress(i: int, eg: EgressSpec, by_key: Mapping[str, WorkloadSpec], broken: set[str]) -> list[str]:
+    problems = []
+    if eg.key not in by_key and eg.key not in broken:
+        problems.append(_problem(("egress", i), f"workload {eg.key} does not exist"))
+    for j, entry in enumerate(eg.cidrs):
+        if ipaddress.ip_network(entry.cidr).prefixlen == 0 and not entry.allow_internet:
+            problems.append(_problem(("egress", i, "cidrs", j, "cidr"), f"{entry.cidr} opens the whole internet; narrow it, or set allowInternet: true on this entry"))
+    return problems
+
+
+def _listing(names: Iterable[str]) -> str:
+    names = sorted(names)
+    return "declared: " + ", ".join(names) if names else "it declares no ports"

@@ -1,0 +1,35 @@
+"""The stack program: read config, validate the inventory, build the platform, export.
+
+`__main__.py` calls `run_program`; the test harness calls it too, so tests run the real program.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .inventory import Inventory, parse_inventory
+from .platform import AiPlatform, AiPlatformArgs
+
+
+def provider(render_dir: str | None) -> k8s.Provider:
+    """Render manifests to a folder when asked; otherwise use the ambient kubeconfig."""
+    if render_dir:
+        return k8s.Provider("k8s", render_yaml_to_directory=render_dir)
+    return k8s.Provider("k8s")
+
+
+def run_program() -> AiPlatform:
+    """Raises InventoryError, before any resource exists, when the inventory is bad."""
+    config = pulumi.Config("netguard")
+    inventory: Inventory = parse_inventory(config.get_object("platform"))
+    platform = AiPlatform(
+        inventory.part_of,
+        AiPlatformArgs(inventory),
+        pulumi.ResourceOptions(provider=provider(config.get("renderDir"))),
+    )
+    pulumi.export("namespaces", platform.namespaces)
+    pulumi.export("workloads", platform.workloads)
+    pulumi.export("policies", platform.policy_counts)
+    pulumi.export("egressDomains", platform.egress_domains)
+    return platform
