@@ -4,6 +4,8 @@ CONTRACT (the policy-pack tests use it):
     run_stack(platform: dict, *, render_dir: str | None = None) -> list[RegisteredResource]
     reference_platform() -> dict            # netguard:platform from Pulumi.dev.yaml
     RegisteredResource(type, name, urn, props, parent, provider=None)   # frozen
+Also: run_stack_full (resources + exports), run_stack_failure (error + what was registered),
+run_under_mocks(program, config) for any program function.
 
 `props` are the resource's inputs as the provider receives them: plain JSON-like values in the
 Kubernetes shape (apiVersion, kind, metadata, spec), camelCase, ints as ints, secrets unwrapped.
@@ -112,8 +114,21 @@ def plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class StackFailure:
+    error: BaseException
+    resources: list[RegisteredResource]   # what was registered before the error (none, for bad inventory)
+
+
 def run_under_mocks(program: Callable[[], Any], config: Mapping[str, Any]) -> StackRun:
     """Run any Pulumi program function with the given config (`project:key` -> value)."""
+    run = _run(program, config)
+    if isinstance(run, StackFailure):
+        raise run.error
+    return run
+
+
+def _run(program: Callable[[], Any], config: Mapping[str, Any]) -> StackRun | StackFailure:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -125,7 +140,10 @@ def run_under_mocks(program: Callable[[], Any], config: Mapping[str, Any]) -> St
         settings.SETTINGS.outputs.clear()
         # set_mocks made a root stack and finished it at once; run in a fresh one that collects exports.
         settings.ROOT.set(None)
-        _sync_await(run_in_stack(program))
+        try:
+            _sync_await(run_in_stack(program))
+        except Exception as err:  # noqa: BLE001 handed back with what was registered
+            return StackFailure(error=err, resources=list(monitor.registrations))
         return StackRun(resources=list(monitor.registrations), outputs=dict(monitor.stack_outputs))
     finally:
         settings.ROOT.set(None)
@@ -151,6 +169,16 @@ def run_stack_full(platform: Mapping[str, Any], *, render_dir: Optional[str] = N
 def run_stack(platform: Mapping[str, Any], *, render_dir: Optional[str] = None) -> list[RegisteredResource]:
     """The stack program with this inventory; every resource it registered, in registration order."""
     return run_stack_full(platform, render_dir=render_dir).resources
+
+
+def run_stack_failure(platform: Mapping[str, Any], *, render_dir: Optional[str] = None) -> StackFailure:
+    """The stack program with an inventory expected to fail: the error and what was registered."""
+    from components.program import run_program
+
+    run = _run(run_program, stack_config(platform, render_dir))
+    if isinstance(run, StackRun):
+        raise AssertionError(f"the stack built {len(run.resources)} resources; expected it to fail")
+    return run
 
 
 def stack_file_config(stack: str = STACK) -> dict[str, Any]:
