@@ -1,0 +1,82 @@
+"""namespace-default-deny: every namespace that holds a workload isolates all its pods, both ways.
+
+Why: NetworkPolicies only ever add allowances to pods that some policy isolates; a pod that no
+policy selects for Ingress (or Egress) talks to, and is reached from, anything. The check asks the
+engine, not the policies' names: each workload of the namespace, and a new pod without labels
+(what the next `kubectl run` creates), must be isolated for Ingress and for Egress.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
+
+from netguard.model import DIRECTIONS
+
+from . import config, network_policies, stack_model
+from .inputs import stack_objects
+from .reporting import Violation, guarded, unknown_message
+
+NAME = "namespace-default-deny"
+
+CONFIG = config.schema({})
+
+_SHOWN = 5
+
+
+def check(args: Any) -> Iterator[Violation]:
+    settings = config.values(CONFIG, args.get_config())
+    model = stack_model.build(stack_objects(args), with_new_pods=True)
+    namespaces = model.workload_namespaces()
+    if settings[config.FAIL_ON_UNKNOWN]:
+        yield from _unverifiable(model, namespaces)
+    for namespace in sorted(namespaces):
+        yield from _check_namespace(model, namespace)
+
+
+def _unverifiable(model: stack_model.StackModel, namespaces: set[str]) -> Iterator[Violation]:
+    for item in model.left_out:
+        obj = item.obj
+        if not item.unknown or not network_policies.is_network_policy(obj):
+            continue
+        if not isinstance(obj.namespace, str) or obj.namespace in namespaces:
+            yield Violation(unknown_message(obj.ref, [item.reason]) +
+                            "; the namespace's isolation depends on it", obj.urn)
+
+
+def _check_namespace(model: stack_model.StackModel, namespace: str) -> Iterator[Violation]:
+    members = [e for e in model.cluster.endpoints if e.namespace == namespace and not e.external]
+    urn = _namespace_urn(model, namespace, members)
+    for direction in DIRECTIONS:
+        open_pods = [e for e in members if not model.analyzer.isolated(e.id, direction)]
+        if not open_pods:
+            continue
+        names = [("any new pod without labels" if e.name == stack_model.NEW_POD_NAME else e.id)
+                 for e in open_pods]
+        shown = ", ".join(names[:_SHOWN]) + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
+        yield Violation(
+            f"namespace {namespace}: {direction} is open: no NetworkPolicy with policy type "
+            f"{direction} selects {shown}; add a default-deny NetworkPolicy to {namespace} "
+            f"(podSelector: {{}}, policyTypes: [Ingress, Egress], no rules) and allow each "
+            f"flow explicitly", urn)
+
+
+def _namespace_urn(model: stack_model.StackModel, namespace: str, members) -> str | None:
+    for obj in model.objects:
+        if obj.kind == "Namespace" and obj.name == namespace:
+            return obj.urn
+    for endpoint in members:
+        workload = model.object_of(endpoint.kind, endpoint.id)
+        if workload is not None:
+            return workload.urn
+    return None
+
+
+POLICY = StackValidationPolicy(
+    name=NAME,
+    description="Every namespace with workloads isolates all its pods for Ingress and Egress.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=CONFIG,
+    validate=guarded(check),
+)

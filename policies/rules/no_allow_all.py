@@ -1,0 +1,103 @@
+"""no-allow-all: no NetworkPolicy rule admits every peer or every namespace.
+
+Why: one rule without `from`/`to`, or with a namespaceSelector that every namespace satisfies, turns
+a careful set of policies into an open door: every pod of the cluster (and, for a rule without
+peers, every address outside it) reaches the selected pods. The test is semantic, not a pattern:
+a peer is "every namespace" when its namespaceSelector admits a namespace that nobody has created
+yet, and it has no podSelector limit when its podSelector admits a pod without labels.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, Iterator
+
+from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+
+from netguard import labels
+from netguard.errors import Location, NetguardInputError
+from netguard.selectors import parse_selector
+
+from . import config, network_policies
+from .inputs import resource_object
+from .objects import KubeObject
+from .reporting import Violation, guarded, unknown_message
+
+NAME = "no-allow-all"
+
+CONFIG = config.schema({
+    "exceptions": {
+        "type": "array", "items": {"type": "string"}, "default": [],
+        "description": "`namespace/name` patterns (fnmatch) of NetworkPolicies allowed to admit every peer.",
+    },
+})
+
+# A namespace and a pod that no policy author can have named: what "anyone" looks like.
+_UNSEEN_NAMESPACE = {labels.NAMESPACE_NAME: "netguard-unseen-namespace"}
+_UNLABELLED_POD: dict[str, str] = {}
+
+
+def check(args: Any) -> Iterator[Violation]:
+    obj = resource_object(args)
+    if obj is None or not network_policies.is_network_policy(obj):
+        return
+    settings = config.values(CONFIG, args.get_config())
+    if any(fnmatch.fnmatchcase(f"{obj.namespace}/{obj.name}", p) for p in settings["exceptions"]):
+        return
+    yield from check_policy(obj, settings)
+
+
+def check_policy(obj: KubeObject, settings: dict) -> Iterator[Violation]:
+    unknown = obj.props.unknown_affecting("spec.ingress", "spec.egress")
+    if unknown:
+        if settings[config.FAIL_ON_UNKNOWN]:
+            yield Violation(unknown_message(obj.ref, unknown))
+        return
+    malformed = network_policies.problem(obj)
+    if malformed:
+        # The API server would reject it at update; at preview it must not pass unread.
+        yield Violation(f"{malformed}; fix the field so that the policy can be checked")
+        return
+    for direction, rules_key, peers_key in (("ingress", "ingress", "from"), ("egress", "egress", "to")):
+        rules = obj.get("spec", rules_key, default=None)
+        for index, rule in enumerate(rules if isinstance(rules, list) else []):
+            where = f"spec.{rules_key}[{index}]"
+            yield from _check_rule(obj, rule, where, peers_key, direction)
+
+
+def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, direction: str) -> Iterator[Violation]:
+    peers = rule.get(peers_key) if isinstance(rule, dict) else None
+    side = "from" if direction == "ingress" else "to"
+    if not peers:
+        yield Violation(f"{obj.ref}: {where} has no `{peers_key}`, so it admits every peer {side} "
+                        f"anywhere, inside the cluster and out; list the peers it is for")
+        return
+    for peer_index, peer in enumerate(peers):
+        at = f"{where}.{peers_key}[{peer_index}]"
+        if isinstance(peer, dict) and _admits_every_namespace(obj, peer, at):
+            yield Violation(f"{obj.ref}: {at} admits pods of every namespace (its namespaceSelector "
+                            f"matches namespaces nobody has created yet, and no podSelector limits "
+                            f"it); select the namespaces by kubernetes.io/metadata.name and the "
+                            f"pods by their netguard.io/role")
+
+
+def _admits_every_namespace(obj: KubeObject, peer: dict, at: str) -> bool:
+    if "namespaceSelector" not in peer or peer["namespaceSelector"] is None:
+        return False
+    location = Location(obj=obj.ref, field=at)
+    try:
+        namespaces = parse_selector(peer["namespaceSelector"], location.key("namespaceSelector"))
+        pods = (parse_selector(peer["podSelector"], location.key("podSelector"))
+                if peer.get("podSelector") is not None else None)
+    except NetguardInputError:
+        return False  # check_policy reported the malformed selector already
+    return namespaces.matches(_UNSEEN_NAMESPACE) and (pods is None or pods.matches(_UNLABELLED_POD))
+
+
+POLICY = ResourceValidationPolicy(
+    name=NAME,
+    description="No NetworkPolicy rule admits every peer or every namespace.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=CONFIG,
+    validate=guarded(check),
+)

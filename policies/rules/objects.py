@@ -1,0 +1,122 @@
+"""Recognise Kubernetes objects among the resources of any stack.
+
+A typed resource (`kubernetes:apps/v1:Deployment`), a child of a Helm chart or of a yaml
+ConfigGroup, and a CustomResource all carry their group, version and kind in the type token, so
+the token is the source of truth; components (`kubernetes:yaml:ConfigGroup`), providers and every
+other package's resources are not Kubernetes objects and are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from .props import UNKNOWN, PlainProps
+
+WORKLOAD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": (),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "ReplicationController": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+}
+
+CLUSTER_SCOPED_KINDS = frozenset({
+    "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+    "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+    "ClusterNetworkPolicy", "GlobalNetworkPolicy", "Node", "PersistentVolume", "StorageClass",
+})
+
+
+@dataclass(frozen=True)
+class KubeObject:
+    """One Kubernetes object of a stack, in plain values, with where it came from."""
+
+    urn: str
+    group: str          # "" for the core group
+    version: str
+    kind: str
+    namespace: Optional[str]  # None for cluster-scoped kinds; UNKNOWN when not known at preview
+    name: Any                 # str, or UNKNOWN
+    props: PlainProps
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def ref(self) -> str:
+        """How a reviewer names the object: `Kind namespace/name`."""
+        name = "<name unknown at preview>" if self.name is UNKNOWN else self.name
+        if self.namespace is None:
+            return f"{self.kind} {name}"
+        namespace = "<namespace unknown at preview>" if self.namespace is UNKNOWN else self.namespace
+        return f"{self.kind} {namespace}/{name}"
+
+    @property
+    def is_workload(self) -> bool:
+        return self.kind in WORKLOAD_TEMPLATE_PATHS
+
+    def get(self, *path: Any, default: Any = None) -> Any:
+        """The value at a path of the props, or default where any step is missing."""
+        node: Any = self.props.value
+        for step in path:
+            if isinstance(node, dict) and step in node:
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                node = node[step]
+            else:
+                return default
+        return node
+
+    def pod_template_path(self) -> tuple[str, ...]:
+        return WORKLOAD_TEMPLATE_PATHS[self.kind]
+
+    def manifest(self) -> dict:
+        """The object as a manifest, with the identity fields the type token and config decide."""
+        body = dict(self.props.value)
+        body["apiVersion"] = self.api_version
+        body["kind"] = self.kind
+        metadata = dict(body.get("metadata") or {}) if isinstance(body.get("metadata"), dict) else {}
+        metadata["name"] = self.name
+        if self.namespace is not None:
+            metadata["namespace"] = self.namespace
+        body["metadata"] = metadata
+        return body
+
+
+def parse_type_token(resource_type: str) -> Optional[tuple[str, str, str]]:
+    """`kubernetes:apps/v1:Deployment` -> ("apps", "v1", "Deployment"); None if not an object."""
+    parts = resource_type.split(":")
+    if len(parts) != 3 or parts[0] != "kubernetes":
+        return None
+    module, kind = parts[1], parts[2]
+    if "/" not in module or kind.endswith("List") and kind != "List":
+        return None
+    group, _, version = module.rpartition("/")
+    if group == "core":
+        group = ""
+    if group == "helm.sh" or group.startswith("kustomize") or group == "yaml":
+        return None
+    return group, version, kind
+
+
+def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: str,
+                default_namespace: str = "default") -> Optional[KubeObject]:
+    """The Kubernetes object a Pulumi resource declares, or None for any other resource."""
+    parsed = parse_type_token(resource_type)
+    if parsed is None:
+        return None
+    group, version, kind = parsed
+    metadata = props.value.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    # Without metadata.name the provider names the object after the resource (plus a suffix):
+    # the logical name is the closest stable identity a rule can report.
+    name = metadata.get("name") or logical_name
+    namespace: Any = None
+    if kind not in CLUSTER_SCOPED_KINDS:
+        namespace = metadata.get("namespace") or default_namespace
+    return KubeObject(urn, group, version, kind, namespace, name, props)
