@@ -1,0 +1,192 @@
+"""A bad inventory fails once, listing every problem with its path, and nothing is created."""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Callable
+
+import pulumi
+import pytest
+
+from components.inventory import InventoryError, format_path, parse_inventory
+from stack_harness import ROOT, reference_platform, run_stack_failure, run_under_mocks, stack_config
+
+
+def _workload(inv: dict, namespace: str, name: str) -> dict:
+    return next(w for w in inv["workloads"] if w["namespace"] == namespace and w["name"] == name)
+
+
+def _index(inv: dict, namespace: str, name: str) -> int:
+    return inv["workloads"].index(_workload(inv, namespace, name))
+
+
+def _set(path: list, value) -> Callable[[dict], None]:
+    def mutate(inv: dict) -> None:
+        target = inv
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return mutate
+
+
+def _append(section: str, item: dict) -> Callable[[dict], None]:
+    return lambda inv: inv[section].append(item)
+
+
+def _cidr_entry(cidr: str, **extra) -> dict:
+    return {"namespace": "ai-serving", "workload": "llm-server",
+            "cidrs": [{"cidr": cidr, "ports": [{"port": 443}], **extra}]}
+
+
+# (mutation, the message it must produce). Indexes refer to the reference inventory's order.
+BAD_INVENTORIES = {
+    "unknown role": (_set(["workloads", 0, "role"], "oracle"),
+                     "netguard:platform.workloads[0].role: unknown role 'oracle'"),
+    "unknown kind": (_set(["workloads", 0, "kind"], "DaemonSet"),
+                     "netguard:platform.workloads[0].kind: unknown kind 'DaemonSet'"),
+    "cronjob without schedule": (_set(["workloads", 1, "schedule"], None),
+                                 "netguard:platform.workloads[1].schedule: a CronJob needs a schedule"),
+    "duplicate namespace": (_append("namespaces", {"name": "ai-data", "trustTier": "trusted", "dataClass": "internal"}),
+                            "netguard:platform.namespaces[6].name: duplicate namespace 'ai-data' (first declared at namespaces[1])"),
+    "duplicate workload in a namespace": (
+        _append("workloads", {"name": "chunker", "namespace": "ai-ingest", "role": "preprocessing", "image": "x:1"}),
+        "netguard:platform.workloads[9].name: duplicate workload 'chunker' in namespace 'ai-ingest' (first declared at workloads[0])"),
+    "duplicate port name": (_set(["workloads", 2, "ports", 1, "name"], "grpc"),
+                            "netguard:platform.workloads[2].ports[1].name: duplicate port name 'grpc' (also ports[0])"),
+    "workload in an undeclared namespace": (_set(["workloads", 0, "namespace"], "ai-nowhere"),
+                                            "netguard:platform.workloads[0].namespace: namespace 'ai-nowhere' is not declared"),
+    "bad cidr": (_set(["egress", 0, "cidrs", 0, "cidr"], "203.0.113.0/33"),
+                 "netguard:platform.egress[0].cidrs[0].cidr: '203.0.113.0/33' is not a valid CIDR"),
+    "cidr with host bits": (_set(["egress", 0, "cidrs", 0, "cidr"], "203.0.113.7/24"),
+                            "netguard:platform.egress[0].cidrs[0].cidr: '203.0.113.7/24' is not a valid CIDR"),
+    "port out of range": (_set(["workloads", 3, "ports", 0, "port"], 70000),
+                          "netguard:platform.workloads[3].ports[0].port: 70000 is not a valid port"),
+    "port zero": (_set(["egress", 0, "cidrs", 0, "ports", 0, "port"], 0),
+                  "netguard:platform.egress[0].cidrs[0].ports[0].port: 0 is not a valid port"),
+    "unknown port name in a flow": (_set(["flows", 0, "ports"], ["grpc", "postgres"]),
+                                    "netguard:platform.flows[0].ports[1]: 'postgres' is not a port of ai-data/vector-db"),
+    "flow from a missing workload": (_set(["flows", 1, "from"], {"namespace": "ai-ingest", "workload": "ghost"}),
+                                     "netguard:platform.flows[1].from: workload ai-ingest/ghost does not exist"),
+    "flow to a missing workload": (_set(["flows", 1, "to"], {"namespace": "ai-data", "workload": "ghost"}),
+                                   "netguard:platform.flows[1].to: workload ai-data/ghost does not exist"),
+    "flow from a role nobody has": (_set(["flows", 0, "from"], {"namespace": "ai-ingest", "role": "gateway"}),
+                                    "netguard:platform.flows[0].from.role: no workload in namespace 'ai-ingest' has role 'gateway'"),
+    "flow from both a workload and a role": (
+        _set(["flows", 0, "from"], {"namespace": "ai-ingest", "workload": "chunker", "role": "preprocessing"}),
+        "netguard:platform.flows[0].from: give exactly one of 'workload' or 'role'"),
+    "flow without ports": (_set(["flows", 0, "ports"], []),
+                           "netguard:platform.flows[0].ports:"),
+    "duplicate flow": (lambda inv: inv["flows"].append(dict(inv["flows"][0])),
+                       "netguard:platform.flows[8]: duplicate flow ai-ingest/role=preprocessing->ai-data/vector-db"),
+    "ipv4 internet without allowInternet": (_append("egress", _cidr_entry("0.0.0.0/0")),
+                                            "netguard:platform.egress[2].cidrs[0].cidr: 0.0.0.0/0 opens the whole internet"),
+    "ipv6 internet without allowInternet": (_append("egress", _cidr_entry("::/0")),
+                                            "netguard:platform.egress[2].cidrs[0].cidr: ::/0 opens the whole internet"),
+    "egress for a missing workload": (_set(["egress", 0, "workload"], "ghost"),
+                                      "netguard:platform.egress[0]: workload ai-ingest/ghost does not exist"),
+    "unknown top-level key": (_set(["flowz"], []), "netguard:platform.flowz: unknown key"),
+    "unknown workload key": (_set(["workloads", 0, "hostNetwork"], True),
+                             "netguard:platform.workloads[0].hostNetwork: unknown key"),
+    "unknown egress key": (_set(["egress", 0, "cidrs", 0, "except"], ["203.0.113.1/32"]),
+                           "netguard:platform.egress[0].cidrs[0].except: unknown key"),
+    "namespace name not a DNS label": (_set(["namespaces", 0, "name"], "AI_Ingest"),
+                                       "netguard:platform.namespaces[0].name: 'AI_Ingest' is not a DNS-1123 label"),
+    "unknown trust tier": (_set(["namespaces", 0, "trustTier"], "semi"),
+                           "netguard:platform.namespaces[0].trustTier: unknown trust tier 'semi'"),
+    "unknown data class": (_set(["workloads", 0, "dataClass"], "secret"),
+                           "netguard:platform.workloads[0].dataClass: unknown data class 'secret'"),
+    "unknown protocol": (_set(["workloads", 0, "ports", 0, "protocol"], "ICMP"),
+                         "netguard:platform.workloads[0].ports[0].protocol:"),
+    "metrics port not declared": (_set(["workloads", 0, "metricsPort"], "prom"),
+                                  "netguard:platform.workloads[0].metricsPort: 'prom' is not one of this workload's ports"),
+    "reserved namespace label": (_set(["namespaces", 0, "labels", "netguard.io/trust-tier"], "trusted"),
+                                 "netguard:platform.namespaces[0].labels.netguard.io/trust-tier: is reserved"),
+    "missing image": (lambda inv: inv["workloads"][0].pop("image"),
+                      "netguard:platform.workloads[0].image: is required"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INVENTORIES))
+def test_bad_inventory_fails_with_its_path_and_creates_nothing(case: str):
+    mutate, message = BAD_INVENTORIES[case]
+    inventory = reference_platform()
+    mutate(inventory)
+
+    failure = run_stack_failure(inventory)
+
+    assert isinstance(failure.error, InventoryError)
+    assert any(p.startswith(message) for p in failure.error.problems), failure.error.problems
+    assert failure.resources == []
+
+
+def test_reference_inventory_is_valid(reference_inventory):
+    inventory = parse_inventory(reference_inventory)
+    assert len(inventory.namespaces) == 6 and len(inventory.workloads) == 9
+
+
+def test_every_problem_is_reported_in_one_error(reference_inventory):
+    for mutate, _ in (BAD_INVENTORIES[c] for c in ("unknown role", "port out of range", "flow to a missing workload",
+                                                   "ipv4 internet without allowInternet", "unknown top-level key")):
+        mutate(reference_inventory)
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert len(caught.value.problems) == 5
+    assert str(caught.value).startswith("invalid netguard:platform: 5 problems\n  - netguard:platform.")
+
+
+def test_a_broken_entry_is_not_reported_again_through_its_references(reference_inventory):
+    vector_db = _index(reference_inventory, "ai-data", "vector-db")
+    reference_inventory["workloads"][vector_db]["kind"] = "DaemonSet"
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert caught.value.problems == (f"netguard:platform.workloads[{vector_db}].kind: unknown kind 'DaemonSet' "
+                                     "(expected one of: CronJob, Deployment, Job, StatefulSet)",)
+
+
+def test_missing_inventory_is_an_error():
+    with pytest.raises(InventoryError, match="netguard:platform: is required"):
+        parse_inventory(None)
+
+
+def test_internet_egress_is_accepted_with_allow_internet(reference_inventory):
+    reference_inventory["egress"].append(_cidr_entry("0.0.0.0/0", allowInternet=True))
+    assert parse_inventory(reference_inventory).egress[-1].cidrs[0].allow_internet
+
+
+def test_validated_inventory_is_frozen(reference_inventory):
+    inventory = parse_inventory(reference_inventory)
+    with pytest.raises(Exception):
+        inventory.workloads[0].replicas = 7
+
+
+def test_workload_data_class_defaults_to_its_namespace(reference_inventory):
+    inventory = parse_inventory(reference_inventory)
+    chunker = inventory.workload("ai-ingest", "chunker")
+    assert chunker.data_class is None and inventory.data_class_of(chunker) == "internal"
+
+
+@pytest.mark.parametrize("loc, path", [
+    (("workloads", 3, "ports", 0, "port"), "workloads[3].ports[0].port"),
+    (("flows", 0, "from", "role"), "flows[0].from.role"),
+    (("surprise",), "surprise"),
+    ((), ""),
+])
+def test_pydantic_locations_become_config_paths(loc, path):
+    assert format_path(loc) == path
+
+
+def test_main_turns_a_bad_inventory_into_a_clean_pulumi_error(reference_inventory):
+    reference_inventory["workloads"][3]["ports"][0]["port"] = 70000
+
+    def main() -> None:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    with pytest.raises(pulumi.RunError) as caught:
+        run_under_mocks(main, stack_config(reference_inventory))
+
+    assert "netguard:platform.workloads[3].ports[0].port: 70000 is not a valid port" in str(caught.value)
+    assert caught.value.__suppress_context__ and caught.value.__cause__ is None  # no chained traceback
