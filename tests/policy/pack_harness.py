@@ -1,0 +1,89 @@
+"""Run the pack's rules the way the Pulumi engine does, without the engine.
+
+Each resource's props are wrapped in pulumi_policy's unknown_checking_proxy, as the pack's gRPC
+server wraps them at run time, so a rule that trips on a read-only Mapping proxy or on an unknown
+value fails here too. Resource rules see each resource; stack rules see all of them.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional
+
+from pulumi_policy import (PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
+                           ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy)
+from pulumi_policy.policy import PolicyCustomTimeouts
+from pulumi_policy.proxy import unknown_checking_proxy
+
+from rules import POLICIES
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    props: Mapping[str, Any]
+    urn: str = ""
+    parent: Optional[str] = None
+
+    @property
+    def full_urn(self) -> str:
+        return self.urn or f"urn:pulumi:test::ai-netguard::{self.type}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Found:
+    policy: str
+    message: str
+    urn: Optional[str]
+
+
+def type_token(api_version: str, kind: str) -> str:
+    """The Pulumi type token the kubernetes provider gives an object: `kubernetes:apps/v1:Deployment`."""
+    module = api_version if "/" in api_version else f"core/{api_version}"
+    return f"kubernetes:{module}:{kind}"
+
+
+def from_manifest(manifest: Mapping[str, Any], name: Optional[str] = None, *, parent: Optional[str] = None) -> Resource:
+    metadata = manifest.get("metadata") or {}
+    logical = name or "-".join(str(part) for part in (metadata.get("namespace"), metadata.get("name")) if part)
+    return Resource(type_token(manifest["apiVersion"], manifest["kind"]), logical or manifest["kind"],
+                    copy.deepcopy(dict(manifest)), parent=parent)
+
+
+def _options(parent: Optional[str]) -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
+
+
+def _proxied(resource: Resource):
+    return unknown_checking_proxy(copy.deepcopy(dict(resource.props)))
+
+
+def run(resources: Iterable[Resource], config: Optional[Mapping[str, Mapping]] = None,
+        policies=None) -> list[Found]:
+    """Every violation the rules report over the resources, as the engine would collect them."""
+    resources = list(resources)
+    config = config or {}
+    found: list[Found] = []
+    for policy in policies if policies is not None else POLICIES:
+        policy_config = config.get(policy.name)
+        if isinstance(policy, ResourceValidationPolicy):
+            for resource in resources:
+                args = ResourceValidationArgs(resource.type, _proxied(resource), resource.full_urn,
+                                              resource.name, _options(resource.parent), None, policy_config)
+                policy.validate(args, lambda message, urn=None, r=resource, p=policy:
+                                found.append(Found(p.name, message, urn or r.full_urn)))
+        if isinstance(policy, StackValidationPolicy):
+            stack = [PolicyResource(r.type, _proxied(r), r.full_urn, r.name, _options(r.parent),
+                                    None, None, [], {}) for r in resources]
+            policy.validate(StackValidationArgs(stack, policy_config),
+                            lambda message, urn=None, p=policy: found.append(Found(p.name, message, urn)))
+    return found
+
+
+def by_policy(found: Iterable[Found]) -> dict[str, list[Found]]:
+    grouped: dict[str, list[Found]] = {}
+    for item in found:
+        grouped.setdefault(item.policy, []).append(item)
+    return grouped
