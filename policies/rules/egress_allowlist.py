@@ -24,6 +24,7 @@ from .cidrset import AddressSet
 from .dual_policy import ResourceAndStackValidationPolicy
 from .inputs import resource_object, stack_objects
 from .objects import KubeObject
+from .props import UNKNOWN
 from .reporting import Violation, guarded, unknown_message
 
 NAME = "egress-allowlist"
@@ -63,6 +64,8 @@ def check_object(obj: KubeObject, settings: dict) -> Iterator[Violation]:
         yield Violation(unknown_message(obj.ref, unknown))
         return
     for destination in destinations:
+        if UNKNOWN in (destination.cidr, destination.domain, *destination.excepts):
+            continue  # relaxed by failOnUnknown: false; checked again at update
         if destination.domain is not None:
             yield from _check_domain(obj, destination, settings["allowedEgressDomains"])
         else:
