@@ -12,6 +12,7 @@ from typing import Any, Iterator
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from netguard import labels
+from netguard.ports import PROTOCOLS, PortRange
 
 from . import config, stack_model
 from .inputs import stack_objects
@@ -44,8 +45,9 @@ def check(args: Any) -> Iterator[Violation]:
             if item.unknown:
                 yield Violation(unknown_message(item.obj.ref, [item.reason]) +
                                 "; role isolation depends on it", item.obj.urn)
+    connected = {(src, dst) for src, dst, _, _ in model.analyzer.matrix(deciding_probes(model))}
     for source_role, target_role in pairs:
-        yield from _check_pair(model, source_role, target_role)
+        yield from _check_pair(model, source_role, target_role, connected)
 
 
 def _with_role(model: stack_model.StackModel, role: str) -> list:
@@ -61,10 +63,28 @@ def _with_role(model: stack_model.StackModel, role: str) -> list:
     return chosen
 
 
-def _check_pair(model: stack_model.StackModel, source_role: str, target_role: str) -> Iterator[Violation]:
+def deciding_probes(model: stack_model.StackModel) -> list[tuple[int, str]]:
+    """Ports that stand for every port: if a pair connects on any port, it connects on one of these.
+
+    What a pair may use is an intersection of unions of port ranges (rule ranges, named ports
+    resolved to container ports, or all ports from 1). The lowest port of a non-empty intersection
+    is the lowest port of one of those ranges, so probing each range's first port, each declared
+    container port and port 1, per protocol, finds every connected pair with the engine's fast
+    whole-matrix evaluation instead of one evaluation per pair and port.
+    """
+    firsts = {(1, protocol) for protocol in PROTOCOLS}
+    firsts |= {(p.port, p.protocol) for e in model.cluster.endpoints for p in e.ports}
+    for policy in model.cluster.policies:
+        for rule in (*policy.ingress, *policy.egress):
+            firsts |= {(m.first, m.protocol) for m in rule.ports or () if isinstance(m, PortRange)}
+    return sorted(firsts)
+
+
+def _check_pair(model: stack_model.StackModel, source_role: str, target_role: str,
+                connected: set[tuple[str, str]]) -> Iterator[Violation]:
     for source in _with_role(model, source_role):
         for target in _with_role(model, target_role):
-            if source.id == target.id:
+            if source.id == target.id or (source.id, target.id) not in connected:
                 continue
             open_ports = {protocol: ports for protocol, ports in
                           model.analyzer.allowed_ports(source.id, target.id).items() if not ports.is_empty()}
