@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Optional, TypeVar
 
@@ -258,11 +259,39 @@ class Inventory(_Model):
     flows: tuple[FlowSpec, ...]
     egress: tuple[EgressSpec, ...]
 
+    @cached_property
+    def _namespaces_by_name(self) -> dict[str, NamespaceSpec]:
+        return {n.name: n for n in self.namespaces}
+
+    @cached_property
+    def _workloads_by_key(self) -> dict[tuple[str, str], WorkloadSpec]:
+        return {(w.namespace, w.name): w for w in self.workloads}
+
+    @cached_property
+    def _workloads_by_namespace(self) -> dict[str, tuple[WorkloadSpec, ...]]:
+        grouped: dict[str, list[WorkloadSpec]] = {}
+        for w in self.workloads:
+            grouped.setdefault(w.namespace, []).append(w)
+        return {ns: tuple(ws) for ns, ws in grouped.items()}
+
+    @cached_property
+    def _flows_by_destination(self) -> dict[tuple[str, str], tuple[FlowSpec, ...]]:
+        grouped: dict[tuple[str, str], list[FlowSpec]] = {}
+        for f in self.flows:
+            grouped.setdefault((f.to.namespace, f.to.workload), []).append(f)
+        return {k: tuple(v) for k, v in grouped.items()}
+
+    def flows_to(self, workload: WorkloadSpec) -> tuple[FlowSpec, ...]:
+        return self._flows_by_destination.get((workload.namespace, workload.name), ())
+
     def namespace(self, name: str) -> NamespaceSpec:
-        return next(n for n in self.namespaces if n.name == name)
+        return self._namespaces_by_name[name]
 
     def workload(self, namespace: str, name: str) -> WorkloadSpec:
-        return next(w for w in self.workloads if w.namespace == namespace and w.name == name)
+        return self._workloads_by_key[(namespace, name)]
+
+    def workloads_in(self, namespace: str) -> tuple[WorkloadSpec, ...]:
+        return self._workloads_by_namespace.get(namespace, ())
 
     def data_class_of(self, workload: WorkloadSpec) -> str:
         return workload.data_class or self.namespace(workload.namespace).data_class
@@ -271,8 +300,8 @@ class Inventory(_Model):
         """The workloads a flow's source stands for: one workload, or every workload of a role."""
         src = flow.source
         return tuple(
-            w for w in self.workloads
-            if w.namespace == src.namespace and (w.name == src.workload if src.workload else w.role == src.role)
+            w for w in self.workloads_in(src.namespace)
+            if (w.name == src.workload if src.workload else w.role == src.role)
         )
 
 

@@ -36,8 +36,7 @@ def key_consumers(inventory: Inventory, store: WorkloadSpec) -> tuple[WorkloadSp
     """The workloads with a declared flow to the store (a role flow counts for each of its pods)."""
     consumers = {
         workload_key(w): w
-        for flow in inventory.flows
-        if flow.to.namespace == store.namespace and flow.to.workload == store.name
+        for flow in inventory.flows_to(store)
         for w in inventory.sources_of(flow)
     }
     consumers.pop(workload_key(store), None)
@@ -120,7 +119,7 @@ class AiPlatform(pulumi.ComponentResource):
         })
 
     def _namespace(self, inv: Inventory, name: str, counts: Counter) -> AiNamespace:
-        targets = tuple(w for w in inv.workloads if w.namespace == name and w.metrics_port)
+        targets = tuple(w for w in inv.workloads_in(name) if w.metrics_port)
         ns = AiNamespace(
             name,
             AiNamespaceArgs(inv.namespace(name), inv.platform, inv.part_of, targets),
