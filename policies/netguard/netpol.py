@@ -3,8 +3,9 @@
 Validation follows the API server where a mistake could change who can talk to whom: a missing
 spec.podSelector, a peer with no selector, an ipBlock combined with selectors, a bad CIDR or
 except, a bad port, endPort or protocol, a bad selector, an unknown policyTypes value.
-Defaulting follows the API server too: without policyTypes (or with an empty list), Ingress always
-applies and Egress applies when the policy has an ``egress`` field.
+Defaulting follows the API server too (SetDefaults_NetworkPolicy): without policyTypes (or with an
+empty list), Ingress always applies and Egress applies when the policy has at least one egress
+rule; ``egress: []`` alone does not isolate egress.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def parse_network_policy(namespace: str, name: str, spec: Any, at: Location) -> 
 def _policy_types(spec: Mapping, at: Location) -> frozenset[str]:
     raw = spec.get("policyTypes")
     if raw is None or raw == []:
-        return frozenset({INGRESS, EGRESS} if "egress" in spec else {INGRESS})
+        # As SetDefaults_NetworkPolicy: Egress only when there are egress rules (`egress: []` is none).
+        return frozenset({INGRESS, EGRESS} if spec.get("egress") else {INGRESS})
     if not isinstance(raw, list):
         raise at.error(f"expected a list of Ingress/Egress, got {kind_of(raw)}")
     for i, value in enumerate(raw):

@@ -42,9 +42,17 @@ def test_default_deny_all():
     check(pods, [p], 80, "TCP", r)
 
 
-def test_deny_all_with_empty_policy_types_lists_defaults_from_fields():
+def test_without_policy_types_an_empty_egress_list_does_not_isolate_egress():
+    # SetDefaults_NetworkPolicy adds Egress only when len(spec.egress) != 0: `egress: []` is no rule.
     pods = ["x/a", "x/b", "y/a"]
-    p = policy("deny-all", "x", ingress=[], egress=[])  # no policyTypes: egress field present
+    p = policy("deny-all", "x", ingress=[], egress=[])
+    r = Reachability(pods).expect_peer(False, to_ns="x")
+    check(pods, [p], 80, "TCP", r)
+
+
+def test_without_policy_types_egress_rules_isolate_egress():
+    pods = ["x/a", "x/b", "y/a"]
+    p = policy("egress-to-y", "x", ingress=[], egress=[{"to": [{"namespaceSelector": {}}], "ports": [{"port": 81}]}])
     r = Reachability(pods).expect_peer(False, to_ns="x").expect_peer(False, from_ns="x")
     check(pods, [p], 80, "TCP", r)
 
