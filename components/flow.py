@@ -24,7 +24,8 @@ class AiFlowArgs:
 
 def _source_slug(flow: FlowSpec) -> str:
     src = flow.source
-    return src.workload if src.workload else f"role-{src.role}"
+    # Dots separate the parts: no inventory name can contain one, so names never collide.
+    return src.workload if src.workload else f"role.{src.role}"
 
 
 def ingress_policy(args: AiFlowArgs) -> dict:

@@ -29,7 +29,7 @@ def _flow_id(flow: dict) -> str:
 @pytest.mark.parametrize("flow", REFERENCE["flows"], ids=_flow_id)
 def test_flow_gives_an_ingress_and_an_egress_policy_with_exact_selectors_and_ports(reference_run, flow):
     src, dst = flow["from"], flow["to"]
-    slug = src.get("workload") or f"role-{src['role']}"
+    slug = src.get("workload") or f"role.{src['role']}"
     source_pods = _identity(src["namespace"], src["workload"]) if "workload" in src else {labels.ROLE: src["role"]}
     dst_pods = _identity(dst["namespace"], dst["workload"])
     dst_ports = {p["name"]: p for p in _spec(dst["namespace"], dst["workload"])["ports"]}
