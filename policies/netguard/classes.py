@@ -64,7 +64,8 @@ def _key(e: Endpoint) -> tuple:
 
 
 def _order(key: tuple) -> tuple:
-    external, namespace, labels, ports, ip = key
+    external, namespace, labels, container_ports, ip = key
+    ports = tuple((p.protocol, p.port, p.name or "") for p in container_ports)
     if ip is None:
         return (1, 0, 0, namespace, labels, external, ports)
     address = ipaddress.ip_address(ip)
