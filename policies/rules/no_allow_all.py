@@ -19,6 +19,7 @@ from netguard.errors import Location, NetguardInputError
 from netguard.selectors import parse_selector
 
 from . import config, network_policies
+from .cidrset import AddressSet
 from .inputs import resource_object
 from .objects import KubeObject
 from .reporting import Violation, guarded, unknown_message
@@ -53,7 +54,7 @@ def check_policy(obj: KubeObject, settings: dict) -> Iterator[Violation]:
         if settings[config.FAIL_ON_UNKNOWN]:
             yield Violation(unknown_message(obj.ref, unknown))
         return
-    malformed = network_policies.problem(obj)
+    malformed = None if obj.patch else network_policies.problem(obj)  # a patch is partial by design
     if malformed:
         # The API server would reject it at update; at preview it must not pass unread.
         yield Violation(f"{malformed}; fix the field so that the policy can be checked")
@@ -74,11 +75,25 @@ def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, directio
         return
     for peer_index, peer in enumerate(peers):
         at = f"{where}.{peers_key}[{peer_index}]"
+        if direction == "ingress" and isinstance(peer, dict) and _admits_every_address(peer):
+            yield Violation(f"{obj.ref}: {at}.ipBlock admits every address of an IP family, inside "
+                            f"the cluster and out; list the CIDRs the traffic really comes from")
         if isinstance(peer, dict) and _admits_every_namespace(obj, peer, at):
             yield Violation(f"{obj.ref}: {at} admits pods of every namespace (its namespaceSelector "
                             f"matches namespaces nobody has created yet, and no podSelector limits "
                             f"it); select the namespaces by kubernetes.io/metadata.name and the "
                             f"pods by their netguard.io/role")
+
+
+def _admits_every_address(peer: dict) -> bool:
+    block = peer.get("ipBlock")
+    if not isinstance(block, dict):
+        return False
+    try:
+        opened = AddressSet.cidr(block.get("cidr")) - AddressSet.of(block.get("except") or [])
+    except (ValueError, TypeError):
+        return False  # check_policy reported the malformed block already
+    return opened.covers_every_address(4) or opened.covers_every_address(6)
 
 
 def _admits_every_namespace(obj: KubeObject, peer: dict, at: str) -> bool:

@@ -2,7 +2,8 @@
 
 A typed resource (`kubernetes:apps/v1:Deployment`), a child of a Helm chart or of a yaml
 ConfigGroup, and a CustomResource all carry their group, version and kind in the type token, so
-the token is the source of truth; components (`kubernetes:yaml:ConfigGroup`), providers and every
+the token is the source of truth. A `...Patch` resource (server-side apply) is read as the kind it
+patches, so its rules are checked like any others. Components (`kubernetes:yaml:ConfigGroup`), providers and every
 other package's resources are not Kubernetes objects and are skipped.
 """
 
@@ -42,6 +43,7 @@ class KubeObject:
     namespace: Optional[str]  # None for cluster-scoped kinds; UNKNOWN when not known at preview
     name: Any                 # str, or UNKNOWN
     props: PlainProps
+    patch: bool = False       # a server-side-apply patch (`NetworkPolicyPatch`) of an object of `kind`
 
     @property
     def api_version(self) -> str:
@@ -111,6 +113,9 @@ def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: s
     if parsed is None:
         return None
     group, version, kind = parsed
+    patch = kind.endswith("Patch") and len(kind) > len("Patch")
+    if patch:
+        kind = kind[: -len("Patch")]
     metadata = props.value.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
     # Without metadata.name the provider names the object after the resource (plus a suffix):
@@ -119,4 +124,4 @@ def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: s
     namespace: Any = None
     if kind not in CLUSTER_SCOPED_KINDS:
         namespace = metadata.get("namespace") or default_namespace
-    return KubeObject(urn, group, version, kind, namespace, name, props)
+    return KubeObject(urn, group, version, kind, namespace, name, props, patch)

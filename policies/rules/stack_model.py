@@ -61,6 +61,10 @@ def build(objects: Iterable[KubeObject], *, with_new_pods: bool = False) -> Stac
     for obj in objects:
         if not _modelled(obj):
             continue
+        if obj.patch:
+            # A patch changes an object the stack may not declare in full: its effect is unknowable here.
+            left_out.append(LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True))
+            continue
         unknown = obj.props.unknown_affecting(*_decisive_fields(obj))
         if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
             paths = unknown or ("metadata",)

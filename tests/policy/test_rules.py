@@ -315,3 +315,22 @@ def test_unknown_kinds_and_other_providers_are_ignored():
                                                                 "spec": {"anything": [1, {"x": None}]}})
     bucket = Resource("aws:s3/bucket:Bucket", "b", {"acl": "private"})
     assert by_policy(run(m.resources(m.base_stack()) + [widget, bucket])) == {}
+
+
+def test_ingress_from_every_address_is_rejected_by_no_allow_all():
+    policy = m.network_policy("ai-serving", "from-internet", {
+        "podSelector": {"matchLabels": {"netguard.io/role": "inference"}},
+        "ingress": [{"from": [{"ipBlock": {"cidr": "::/0"}}], "ports": [{"port": 8080}]}]})
+    found = only(violations(m.base_stack() + [policy]), "no-allow-all")
+    assert "spec.ingress[0].from[0].ipBlock admits every address" in found[0].message
+
+
+def test_a_network_policy_patch_is_checked_like_a_policy_and_fails_closed_in_the_stack():
+    patch = m.network_policy("ai-serving", "default-deny", {"ingress": [{}]})
+    resource = from_manifest(patch)
+    resource = Resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", "patch", resource.props)
+    found = by_policy(run(m.resources(m.base_stack()) + [resource]))
+    assert set(found) == {"no-allow-all", "namespace-default-deny", "role-isolation", "egress-allowlist"}
+    assert "has no `from`" in found["no-allow-all"][0].message
+    for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist"):
+        assert all("patch of an object" in f.message for f in found[rule])
