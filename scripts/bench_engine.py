@@ -234,10 +234,12 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=1000, help="N run by netguard alone (0 to skip)")
     parser.add_argument("--skip-nca", action="store_true")
     parser.add_argument("--runs", type=int, default=3, help="netguard runs per size (the median counts)")
+    parser.add_argument("--netguard", default=None, help="the netguard command (default: beside this python)")
+    parser.add_argument("--nca", default=None, help="the nca command (default: $NETGUARD_NCA, install-nca.sh's)")
     parser.add_argument("--keep", type=Path, default=None, help="write the platforms here and keep them")
     args = parser.parse_args()
-    netguard = differential_nca.find_netguard()
-    nca = None if args.skip_nca else differential_nca.find_nca()
+    netguard = args.netguard or differential_nca.find_netguard()
+    nca = None if args.skip_nca else (args.nca or differential_nca.find_nca())
     if not netguard:
         print("netguard not found: pip install -e . in this venv", file=sys.stderr)
         return 2

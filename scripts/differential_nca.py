@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_policies  # noqa: E402
 
@@ -177,6 +179,74 @@ def netguard_flows(netguard: str, folder: Path, probes: list[Probe], externals: 
     return {(f["from"], f["to"], f["port"], f["protocol"]) for f in answer["allowed"]}
 
 
+# ---------------------------------------------------------------------------------------------
+# Known NCA deviations, accounted for explicitly
+# ---------------------------------------------------------------------------------------------
+
+ABSENT_VALUE = "nca-workaround-absent"
+
+
+def _pod_labels(manifests: list[dict]) -> list[dict[str, str]]:
+    found = []
+    for m in manifests:
+        if m.get("kind") == "Pod":
+            found.append(m.get("metadata", {}).get("labels") or {})
+        elif m.get("kind") in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"):
+            spec = m["spec"]["jobTemplate"]["spec"] if m["kind"] == "CronJob" else m["spec"]
+            found.append(spec.get("template", {}).get("metadata", {}).get("labels") or {})
+    return found
+
+
+def nca_equivalent(manifests: list[dict]) -> tuple[list[dict], int]:
+    """The same configuration, rewritten around NCA 2.1.0's two known deviations from Kubernetes,
+    into a form that selects exactly the same traffic; and how many rewrites that took.
+
+    1. NCA confines an `Exists` or `DoesNotExist` requirement of a peer's podSelector to the
+       policy's own namespace even when the peer has a namespaceSelector
+       (K8sPolicyYamlParser.parse_label_selector_requirement calls
+       peer_container.get_peers_with_key(self.namespace, ...)); Kubernetes: "podSelector and
+       namespaceSelector together select particular Pods within particular namespaces". NCA denies
+       flows Kubernetes allows. Rewritten as `In` (`NotIn`) over every value the key takes on any
+       pod of the set, which selects the same pods.
+       Repro: tests/differential/cases/nca-exists-across-namespaces/.
+    2. Without policyTypes, NCA makes a policy affect egress when the `egress` key is present, even
+       as an empty list (`'egress' in policy_spec`); the API server defaults policyTypes to Egress
+       only when the list is non-empty (`len(spec.Egress) != 0` in SetDefaults_NetworkPolicySpec),
+       so `egress: []` without policyTypes isolates nothing for egress. NCA denies flows Kubernetes
+       allows. Rewritten by dropping the empty list, which is what the API server stores.
+       Repro: tests/differential/cases/nca-empty-egress-defaults-policytypes/.
+    """
+    values: dict[str, set[str]] = {}
+    for labels in _pod_labels(manifests):
+        for key, value in labels.items():
+            values.setdefault(key, set()).add(str(value))
+    rewritten = 0
+    result = []
+    for m in manifests:
+        if m.get("kind") != "NetworkPolicy":
+            result.append(m)
+            continue
+        m = json.loads(json.dumps(m))  # a deep copy that the caller's set never sees
+        spec = m.get("spec", {})
+        if not spec.get("policyTypes") and "egress" in spec and not spec["egress"]:
+            del spec["egress"]
+            rewritten += 1
+        for direction, peer_key in (("ingress", "from"), ("egress", "to")):
+            for rule in spec.get(direction) or []:
+                for peer in rule.get(peer_key) or []:
+                    if "namespaceSelector" not in peer or not peer.get("podSelector"):
+                        continue
+                    for requirement in peer["podSelector"].get("matchExpressions") or []:
+                        operator = requirement.get("operator")
+                        if operator not in ("Exists", "DoesNotExist"):
+                            continue
+                        requirement["operator"] = "In" if operator == "Exists" else "NotIn"
+                        requirement["values"] = sorted(values.get(requirement["key"], {ABSENT_VALUE}))
+                        rewritten += 1
+        result.append(m)
+    return result, rewritten
+
+
 def _comparable(flow: Flow) -> bool:
     src, dst = flow[0], flow[1]
     return src != dst and not (src.startswith(EXTERNAL_PREFIX) and dst.startswith(EXTERNAL_PREFIX))
@@ -203,8 +273,10 @@ class Disagreement:
         return " ".join(parts)
 
 
-def _probes_text(probes: list[Probe]) -> str:
-    return ", ".join(f"{port}/{proto}" for port, proto in sorted(probes, key=lambda p: (p[1], p[0])))
+def _probes_text(probes: list[Probe], limit: int = 12) -> str:
+    ordered = [f"{port}/{proto}" for port, proto in sorted(probes, key=lambda p: (p[1], p[0]))]
+    more = f" and {len(ordered) - limit} more" if len(ordered) > limit else ""
+    return ", ".join(ordered[:limit]) + more
 
 
 def compare(set_id: str, ours: set[Flow], theirs: set[Flow]) -> list[Disagreement]:
@@ -223,17 +295,36 @@ class SetResult:
     probes: int
     flows: int
     disagreements: list[Disagreement]
+    error: str = ""  # a tool failed on the set: as bad as a disagreement
+    nca_rewrites: int = 0  # selector requirements rewritten around NCA's known deviation
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.disagreements or self.error)
 
 
-def check_set(seed: str, workdir: Path, nca: str, netguard: str) -> SetResult:
+def check_set(seed: str, workdir: Path, nca: str, netguard: str, workarounds: bool = True) -> SetResult:
     policy_set = gen_policies.generate(seed)
     folder = policy_set.write(workdir / f"set-{seed}")
     manifests = policy_set.manifests()
     probes = gen_policies.probes_for(manifests)
     externals = gen_policies.EXTERNAL_IPS
-    ours = {f for f in netguard_flows(netguard, folder, probes, externals) if _comparable(f)}
-    theirs = {f for f in nca_flows(nca, folder, probes, externals) if _comparable(f)}
-    return SetResult(seed, folder, len(probes), len(ours | theirs), compare(seed, ours, theirs))
+    nca_folder, rewrites = folder, 0
+    if workarounds:
+        nca_manifests, rewrites = nca_equivalent(manifests)
+        if rewrites:
+            # NCA reads the rewritten copy; netguard always reads the set as generated.
+            nca_folder = workdir / f"set-{seed}.nca-equivalent"
+            nca_folder.mkdir()
+            (nca_folder / "all.yaml").write_text(yaml.safe_dump_all(nca_manifests, sort_keys=False))
+    try:
+        ours = {f for f in netguard_flows(netguard, folder, probes, externals)
+                if _comparable(f)}
+        theirs = {f for f in nca_flows(nca, nca_folder, probes, externals) if _comparable(f)}
+    except (RuntimeError, ValueError, subprocess.TimeoutExpired) as error:
+        return SetResult(seed, folder, len(probes), 0, [], error=f"[{seed}] {error}", nca_rewrites=rewrites)
+    return SetResult(seed, folder, len(probes), len(ours | theirs), compare(seed, ours, theirs),
+                     nca_rewrites=rewrites)
 
 
 def save_failure(result: SetResult, failures: Path) -> Path:
@@ -241,20 +332,26 @@ def save_failure(result: SetResult, failures: Path) -> Path:
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(result.folder, target)
-    (target / "DISAGREEMENTS.txt").write_text("\n".join(d.describe() for d in result.disagreements) + "\n")
+    nca_copy = result.folder.parent / f"{result.folder.name}.nca-equivalent"
+    if nca_copy.exists():
+        shutil.copytree(nca_copy, failures / nca_copy.name, dirs_exist_ok=True)
+    lines = [d.describe() for d in result.disagreements] + ([result.error] if result.error else [])
+    (target / "DISAGREEMENTS.txt").write_text("\n".join(lines) + "\n")
     return target
 
 
 def run(sets: int, seed: str, nca: str, netguard: str, failures: Path | None,
-        log: Callable[[str], None] = print) -> list[SetResult]:
+        log: Callable[[str], None] = print, workarounds: bool = True) -> list[SetResult]:
     results = []
     with tempfile.TemporaryDirectory(prefix="netguard-diff-") as tmp:
         for i in range(sets):
-            result = check_set(f"{seed}-{i}", Path(tmp), nca, netguard)
+            result = check_set(f"{seed}-{i}", Path(tmp), nca, netguard, workarounds)
             results.append(result)
             for d in result.disagreements:
                 log(d.describe())
-            if result.disagreements and failures is not None:
+            if result.error:
+                log(result.error)
+            if result.failed and failures is not None:
                 log(f"  repro: {save_failure(result, failures)}")
     return results
 
@@ -267,6 +364,8 @@ def main() -> int:
                         help="where each disagreeing set is copied for a repro")
     parser.add_argument("--nca", default=None, help="the nca command (default: $NETGUARD_NCA, install-nca.sh's)")
     parser.add_argument("--netguard", default=None, help="the netguard command (default: beside this python)")
+    parser.add_argument("--no-workarounds", action="store_true",
+                        help="give NCA the sets as generated, without rewriting around its known deviation")
     args = parser.parse_args()
     nca = args.nca or find_nca()
     netguard = args.netguard or find_netguard()
@@ -277,13 +376,16 @@ def main() -> int:
         print("netguard not found: pip install -e . in this venv", file=sys.stderr)
         return 2
     started = time.monotonic()
-    results = run(args.sets, args.seed, nca, netguard, args.failures)
+    results = run(args.sets, args.seed, nca, netguard, args.failures, workarounds=not args.no_workarounds)
     disagreeing = [r for r in results if r.disagreements]
+    errors = [r for r in results if r.error]
     pairs = sum(len(r.disagreements) for r in results)
     print(f"{len(results)} sets, {sum(r.probes for r in results)} probes, "
           f"{sum(r.flows for r in results)} allowed flows compared in {time.monotonic() - started:.1f} s: "
-          f"{pairs} disagreeing pairs in {len(disagreeing)} sets")
-    return 1 if disagreeing else 0
+          f"{pairs} disagreeing pairs in {len(disagreeing)} sets, {len(errors)} sets where a tool failed; "
+          f"{sum(r.nca_rewrites for r in results)} selector requirements rewritten for NCA in "
+          f"{sum(bool(r.nca_rewrites) for r in results)} sets (see nca_equivalent)")
+    return 1 if disagreeing or errors else 0
 
 
 if __name__ == "__main__":

@@ -116,14 +116,15 @@ def _pod_spec(rng: random.Random) -> dict[str, Any]:
 
 
 def _workload(rng: random.Random, kind: str, name: str, namespace: str) -> Manifest:
-    labels = _labels(rng, POD_LABELS, 0, 3)
+    # A workload's selector must not be empty (the API server rejects it); a bare Pod may have no label.
+    labels = _labels(rng, POD_LABELS, 0 if kind == "Pod" else 1, 3)
     meta = {"name": name, "namespace": namespace}
     if kind == "Pod":
         if labels:
             meta["labels"] = labels
         return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": _pod_spec(rng)}
     template = {"metadata": {"labels": labels}, "spec": _pod_spec(rng)}
-    selector = {"matchLabels": labels}
+    selector = {"matchLabels": dict(labels)}  # a copy, so that the YAML has no anchors
     if kind == "CronJob":
         return {"apiVersion": "batch/v1", "kind": kind, "metadata": meta,
                 "spec": {"schedule": "*/5 * * * *", "jobTemplate": {"spec": {"template": template}}}}

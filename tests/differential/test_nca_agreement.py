@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 sys.path.insert(0, str(SCRIPTS))
@@ -94,3 +95,40 @@ def test_generated_sets_use_every_policy_feature():
                     "'egress': []", "'from': []", "'ports': []", "'podSelector': {}", "'port': 'http'",
                     "'kubernetes.io/metadata.name'", "'CronJob'", "'DaemonSet'", "'ReplicaSet'", "'Job'"]:
         assert feature in text, f"no generated set uses {feature}"
+
+
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def _expectations(case: Path) -> list[tuple[str, str, int, str, bool]]:
+    rows = []
+    for line in (case / "EXPECT").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            src, dst, probe, verdict = line.split()
+            port, proto = probe.split("/")
+            rows.append((src, dst, int(port), proto, verdict == "allowed"))
+    return rows
+
+
+def _verdicts(flows: set, expectations: list) -> list[bool]:
+    return [(src, dst, port, proto) in flows for src, dst, port, proto, _ in expectations]
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if (p / "EXPECT").is_file()))
+def test_known_nca_deviation_is_real_and_rewritten_away(case, nca, netguard, tmp_path):
+    """Each case shows one way NCA departs from Kubernetes: netguard gives the Kubernetes answer,
+    NCA on the manifests as written does not, and NCA on nca_equivalent's rewrite does."""
+    folder = CASES / case
+    expectations = _expectations(folder)
+    expected = [allowed for *_, allowed in expectations]
+    probes = sorted({(port, proto) for _, _, port, proto, _ in expectations})
+    assert _verdicts(differential_nca.netguard_flows(netguard, folder, probes, []), expectations) == expected
+
+    assert _verdicts(differential_nca.nca_flows(nca, folder, probes, []), expectations) != expected, (
+        "NCA now gets this case right: drop its rewrite from nca_equivalent")
+
+    manifests = [doc for doc in yaml.safe_load_all((folder / "manifests.yaml").read_text()) if doc]
+    rewritten, count = differential_nca.nca_equivalent(manifests)
+    assert count >= 1
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump_all(rewritten))
+    assert _verdicts(differential_nca.nca_flows(nca, tmp_path, probes, []), expectations) == expected
