@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import yaml
@@ -31,14 +32,14 @@ from .netpol import parse_network_policy
 from .ports import ContainerPort, parse_container_port
 from .selectors import parse_string_map
 
-WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = {
+WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "Deployment": ("spec", "template"),
     "StatefulSet": ("spec", "template"),
     "DaemonSet": ("spec", "template"),
     "ReplicaSet": ("spec", "template"),
     "Job": ("spec", "template"),
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
-}
+})
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 DEFAULT_NAMESPACE = "default"
 
@@ -46,13 +47,15 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]  # one path given bare: not a sequence of one-character paths
     return build_cluster(read_manifests(paths), externals)
 
 
 def read_manifests(paths: Iterable[str]) -> Iterator[tuple[str, Mapping]]:
     """Every manifest object in the files and folders, with its file name as source label."""
     for path in paths:
-        for file in _yaml_files(path):
+        for file in _yaml_files(os.fspath(path)):
             yield from _documents(file)
 
 

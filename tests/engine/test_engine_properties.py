@@ -32,6 +32,14 @@ def test_grouped_matrix_equals_the_plain_reference_evaluator(world):
     assert ours == reference_matrix(reference_world(objects, externals), PROBES)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(worlds(max_endpoints=40, max_policies=12))
+def test_grouped_matrix_equals_the_reference_on_larger_worlds(world):
+    objects, externals = world
+    ours = set(analyze(objects, externals).matrix(PROBES[:6]))
+    assert ours == reference_matrix(reference_world(objects, externals), PROBES[:6])
+
+
 @SETTINGS
 @given(worlds(max_endpoints=4, max_policies=4))
 def test_per_pair_answers_agree_with_the_matrix(world):
