@@ -73,6 +73,11 @@ def run(argv: Sequence[str]) -> str:
     for endpoint_id, option in ((args.source, "--from"), (args.destination, "--to")):
         if endpoint_id not in {e.id for e in analyzer.cluster.endpoints}:
             raise NetguardInputError(f"no endpoint {endpoint_id!r} in the manifests", field=option)
+    if args.source == args.destination:
+        raise NetguardInputError(
+            f"--from and --to are both {args.source!r}; traffic of an endpoint to itself is not evaluated",
+            field="--to",
+        )
     explanation = analyzer.explain(args.source, args.destination, port, protocol)
     if args.format == "json":
         return json.dumps(explanation.to_dict(), indent=1)

@@ -60,12 +60,14 @@ def evaluate_side(
     protocol: str,
 ) -> SideVerdict:
     """``policies`` are those of ``subject``'s namespace (others cannot select it)."""
+    if subject.external:  # outside the cluster: no policy applies to it
+        return SideVerdict(direction, subject.id, peer.id, protocol, False, (), ())
     destination = subject if direction == INGRESS else peer
     subject_ns = cluster.namespace_labels(subject)
     peer_ns = cluster.namespace_labels(peer)
     selecting: list[str] = []
     admitting: list[Admission] = []
-    for compiled in () if subject.external else policies:
+    for compiled in policies:
         rules = compiled.rules(direction)
         if rules is None or not compiled.target.matches(subject, subject_ns):
             continue

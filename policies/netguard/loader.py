@@ -123,7 +123,12 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
     for address in externals:
         endpoint = external_endpoint(address)
-        endpoints.setdefault(endpoint.id, endpoint)
+        clash = endpoints.get(endpoint.id)
+        if clash is not None and not clash.external:
+            raise Location(field="--external").error(
+                f"{endpoint.id} is also the id of {clash.kind} {clash.id} (from {clash.source})"
+            )
+        endpoints[endpoint.id] = endpoint
     namespaces = {
         e.namespace: {} for e in endpoints.values() if not e.external
     } | {p.namespace: {} for p in policies.values()} | namespace_labels

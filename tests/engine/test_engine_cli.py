@@ -139,6 +139,8 @@ def test_explain_json(capsys, manifests):
     (["explain", "{dir}", "--from", "ai-gateway/router", "--to", "x/nope", "--probe", "80/TCP"],
      "--to: no endpoint 'x/nope'"),
     (["explain", "{dir}", "--from", "ai-gateway/router", "--to", "ai-inference/llm-server"], "--probe"),
+    (["explain", "{dir}", "--from", "ai-gateway/router", "--to", "ai-gateway/router", "--probe", "80/TCP"],
+     "traffic of an endpoint to itself is not evaluated"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, manifests, argv, fragment):
     code, out, err = run(capsys, *[a.format(dir=manifests) for a in argv])

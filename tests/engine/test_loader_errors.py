@@ -163,6 +163,12 @@ def test_bad_external_address():
         build_cluster([], externals=["example.com"])
 
 
+def test_an_external_address_may_not_take_a_pods_id():
+    pod = {"kind": "Pod", "metadata": {"name": "8.8.8.8", "namespace": "external"}}
+    with pytest.raises(NetguardInputError, match="--external: external/8.8.8.8 is also the id of Pod external/8.8.8.8"):
+        build_cluster([("t.yaml", pod)], externals=["8.8.8.8"])
+
+
 def test_errors_survive_pickling():
     error = error_of([netpol({"ingress": []})])
     again = pickle.loads(pickle.dumps(error))
