@@ -181,13 +181,31 @@ def flows(universe: Universe, policies: tuple[PolicyBits, ...], port: int, proto
     """Destination class -> bitset of source classes that may reach it on port/protocol."""
     ingress = ingress_sets(universe, policies, port, protocol)
     egress = egress_sets(universe, policies, port, protocol)
-    egress_isolated = 0
+    isolated_sources = 0
     for s in egress:
-        egress_isolated |= 1 << s
-    free = universe.everyone & ~egress_isolated
-    # Which isolated sources reach a destination: either test each candidate source's egress set
-    # (cost: candidates over all destinations) or transpose the egress sets (cost: their sizes).
-    candidates = {d: ingress.get(d, universe.everyone) & egress_isolated for d in range(len(universe.classes))}
+        isolated_sources |= 1 << s
+    free_sources = universe.everyone & ~isolated_sources
+    reverse = _reverse_egress(universe, ingress, egress, isolated_sources)
+    result: dict[int, int] = {}
+    for d in range(len(universe.classes)):
+        sources = ingress.get(d, universe.everyone) & (free_sources | reverse.get(d, 0))
+        if sources:
+            result[d] = sources
+    return result
+
+
+def _reverse_egress(
+    universe: Universe, ingress: Mapping[int, int], egress: Mapping[int, int], isolated_sources: int
+) -> Mapping[int, int]:
+    """Destination class -> the egress-isolated source classes whose egress admits it.
+
+    Only sources the destination's ingress admits matter, so of two ways the cheaper is taken:
+    transpose every egress set (cost: their sizes), or test each such candidate source's egress
+    set for the destination (cost: the candidates' count).
+    """
+    candidates = {
+        d: ingress.get(d, universe.everyone) & isolated_sources for d in range(len(universe.classes))
+    }
     by_candidates = sum(c.bit_count() for c in candidates.values())
     by_transpose = sum(bits.bit_count() for bits in egress.values())
     reverse: dict[int, int] = {}
@@ -195,15 +213,12 @@ def flows(universe: Universe, policies: tuple[PolicyBits, ...], port: int, proto
         for s, bits in egress.items():
             for d in iter_bits(bits):
                 reverse[d] = reverse.get(d, 0) | (1 << s)
-    result: dict[int, int] = {}
+        return reverse
     for d, cand in candidates.items():
-        sources = ingress.get(d, universe.everyone) & free
-        if by_transpose < by_candidates:
-            sources |= cand & reverse.get(d, 0)
-        else:
-            for s in iter_bits(cand):
-                if egress[s] >> d & 1:
-                    sources |= 1 << s
-        if sources:
-            result[d] = sources
-    return result
+        hits = 0
+        for s in iter_bits(cand):
+            if egress[s] >> d & 1:
+                hits |= 1 << s
+        if hits:
+            reverse[d] = hits
+    return reverse
