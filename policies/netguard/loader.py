@@ -111,6 +111,8 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         if not isinstance(manifest, Mapping):
             raise at.error(f"expected a Kubernetes object mapping, got {kind_of(manifest)}")
         kind = manifest.get("kind")
+        if not isinstance(kind, str):
+            raise at.key("kind").error(f"expected the object's kind as a string, got {kind_of(kind)}")
         if kind == "Namespace":
             name, labels = _namespace(manifest, at)
             _put(namespace_labels, name, labels, at.of(f"Namespace {name}"), "Namespace")

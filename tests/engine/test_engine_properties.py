@@ -151,3 +151,48 @@ def test_an_allow_all_policy_in_both_directions_opens_its_namespace(world):
         for b in inside:
             if a != b:
                 assert all((a, b, p, proto) in matrix for p, proto in PROBES)
+
+
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 70000) | st.text(max_size=6) | st.sampled_from(["10.0.0.0/8", "In", "TCP"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, prefix + (i,))
+
+
+def _replace(value, path, new):
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replace(value[head], rest, new)}
+    copy = list(value)
+    copy[head] = _replace(copy[head], rest, new)
+    return copy
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(max_endpoints=3, max_policies=3), st.data())
+def test_junk_anywhere_is_a_typed_error_or_a_model_never_a_crash(world, data):
+    from netguard.errors import NetguardInputError
+    objects, externals = world
+    index = data.draw(st.integers(0, len(objects) - 1))
+    paths = list(_paths(objects[index]))
+    path = data.draw(st.sampled_from(paths))
+    broken = list(objects)
+    broken[index] = _replace(objects[index], path, data.draw(junk))
+    try:
+        analyzer = analyze(broken, externals)
+        analyzer.matrix(PROBES[:3])
+    except NetguardInputError as error:
+        assert "\n" not in str(error)
