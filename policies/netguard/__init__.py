@@ -1,0 +1,1 @@
+"""The netguard reachability engine: see README.md in this folder."""
