@@ -8,9 +8,10 @@ a strict subset of ``cidr`` of the same family.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import ipaddress
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Optional, Union
 
 from .errors import Location, kind_of
 

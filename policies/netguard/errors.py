@@ -7,8 +7,8 @@ reviewer can fix the manifest from the message alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 
 class NetguardInputError(ValueError):

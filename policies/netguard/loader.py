@@ -17,10 +17,10 @@ Duplicate ids (two endpoints, namespaces or policies with the same name) are err
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import os
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import yaml
 
@@ -43,7 +43,7 @@ WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 DEFAULT_NAMESPACE = "default"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 
 
 def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
@@ -60,10 +60,9 @@ def read_manifests(paths: Iterable[str]) -> Iterator[tuple[str, Mapping]]:
 
 
 def _yaml_files(path: str) -> list[str]:
-    p = Path(path)
-    if p.is_file():
+    if os.path.isfile(path):
         return [path]
-    if not p.is_dir():
+    if not os.path.isdir(path):
         raise NetguardInputError("no such file or folder", source=path)
     found = []
     for root, dirs, files in os.walk(path):

@@ -10,7 +10,8 @@ rule; ``egress: []`` alone does not isolate egress.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 from .cidr import parse_ip_block
 from .errors import Location, kind_of

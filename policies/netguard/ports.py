@@ -11,9 +11,10 @@ nothing). A rule with no port entries admits every port of every protocol; that 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from .errors import Location, kind_of
 

@@ -8,8 +8,9 @@ population at once, answered as a bitset (a Python int) from a ``LabelIndex``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from .errors import Location, kind_of
 
