@@ -14,10 +14,22 @@ Probes cover every declared port, every port and endPort edge a policy names and
 uses, each for TCP, UDP and SCTP. External probe addresses lie inside and outside every ipBlock and
 its exceptions. Pairs of two external addresses and pairs of an endpoint with itself are not compared.
 
+What NCA models differently, and how it is accounted for:
+- it never matches pods against ipBlocks: the generator gives pods no IP, so neither tool does;
+- it models at most two replicas of a workload and names them `name-1`, `name-2`; its default
+  output (`--output_endpoints deployments`) names the workload, and replica-to-replica pairs are
+  self-pairs, which netguard never lists;
+- `replicas: 0` or Job `parallelism: 0` give NCA no pod at all: the generator never writes them;
+- it rejects a policy whose policyTypes omit a direction that has rules: the generator never does;
+- two deviations from Kubernetes semantics (see nca_equivalent): NCA reads a rewritten copy of
+  the set that means the same under Kubernetes; --no-workarounds shows them raw.
+
 Each disagreement is printed with the set, the pair, the probes and which tool allows them; the set is
 copied to the failures folder with a DISAGREEMENTS.txt, for a repro.
 
 Usage: differential_nca.py --sets 200 --seed S [--failures DIR] [--nca PATH] [--netguard PATH]
+                           [--no-workarounds]
+Exit 0 when the tools agree on every set, 1 otherwise, 2 when a tool is missing.
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(SCRIPTS))
 import differential_nca  # noqa: E402
 import gen_policies  # noqa: E402
 
-SETS = 12
+SETS = 24
 SEED = "ci"
 
 
