@@ -1,0 +1,249 @@
+"""End to end with the real Pulumi engine: the stack program, the policy pack and `netguard reach`.
+
+Runs only with NETGUARD_E2E=1 (.ci/run sets it after scripts/pulumi-toolchain.sh and
+scripts/policy-venv.sh). Then a missing CLI or virtualenv is a failure, never a skip.
+Everything happens in a temp folder with a local file backend: the repository's state and
+rendered/ folder are never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+if os.environ.get("NETGUARD_E2E") != "1":
+    pytest.skip("end-to-end tests run with NETGUARD_E2E=1", allow_module_level=True)
+
+from components.inventory import parse_inventory  # noqa: E402  (after the skip: needs the project venv)
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RULES = (
+    "namespace-default-deny", "no-allow-all", "egress-allowlist",
+    "role-isolation", "workload-identity", "namespace-pod-security",
+)
+# What each rule must say about tests/e2e/fixtures/violating, in its own words.
+VIOLATED = {
+    "namespace-default-deny": "Ingress is open",
+    "no-allow-all": "admits every peer",
+    "egress-allowlist": "0.0.0.0/0",
+}
+PULUMI_TIMEOUT = 900
+DNS = "kube-system/coredns"
+MONITORING = "monitoring/prometheus"
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    env: dict
+
+    def pulumi(self, *args: str, cwd: Path | None = None) -> Result:
+        done = subprocess.run(
+            ["pulumi", *args, "--non-interactive"], cwd=cwd or self.root, env=self.env,
+            capture_output=True, text=True, timeout=PULUMI_TIMEOUT,
+        )
+        return Result(done.returncode, done.stdout + done.stderr)
+
+
+def _point_venv(yaml_file: Path, venv: Path) -> None:
+    """Make a copied Pulumi.yaml/PulumiPolicy.yaml use an existing virtualenv by absolute path."""
+    doc = yaml.safe_load(yaml_file.read_text())
+    doc["runtime"].setdefault("options", {})["virtualenv"] = str(venv)
+    yaml_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def toolchain_bin() -> Path:
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts/pulumi-toolchain.sh")], capture_output=True, text=True, timeout=3600,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"the Pulumi CLI is missing and could not be built:\n{done.stderr[-3000:]}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def policy_venv() -> Path:
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts/policy-venv.sh")], capture_output=True, text=True, timeout=1800,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"policies/.venv could not be created:\n{done.stderr[-3000:]}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, toolchain_bin: Path, policy_venv: Path) -> Workspace:
+    """A copy of the project (program, components, pack) on a file backend in a temp folder."""
+    project_venv = REPO / ".venv"
+    if not (project_venv / "bin/python").exists():
+        pytest.fail(f"{project_venv} is missing: python3 -m venv .venv && .venv/bin/pip install -r requirements.txt")
+    root = tmp_path_factory.mktemp("e2e")
+    ignore = shutil.ignore_patterns(".venv", "__pycache__", "*.pyc", "rendered")
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "requirements.txt"):
+        shutil.copy2(REPO / name, root / name)
+    for name in ("components", "policies"):
+        shutil.copytree(REPO / name, root / name, ignore=ignore)
+    shutil.copytree(FIXTURES / "violating", root / "violating", ignore=ignore)
+    _point_venv(root / "Pulumi.yaml", project_venv)
+    _point_venv(root / "violating/Pulumi.yaml", project_venv)
+    _point_venv(root / "policies/PulumiPolicy.yaml", policy_venv)
+    (root / "state").mkdir()
+
+    env = dict(os.environ)
+    env.update({
+        "PATH": f"{toolchain_bin}{os.pathsep}{project_venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        "PULUMI_BACKEND_URL": f"file://{root / 'state'}",
+        "PULUMI_CONFIG_PASSPHRASE": "netguard-e2e",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "NO_COLOR": "1",
+    })
+    env.pop("PULUMI_ACCESS_TOKEN", None)
+    return Workspace(root, env)
+
+
+@pytest.fixture(scope="module")
+def dev_stack(workspace: Workspace) -> Workspace:
+    init = workspace.pulumi("stack", "init", "dev")
+    assert init.code == 0, init.output
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def violating_stack(workspace: Workspace) -> Path:
+    project = workspace.root / "violating"
+    init = workspace.pulumi("stack", "init", "bad", cwd=project)
+    assert init.code == 0, init.output
+    return project
+
+
+def _rule_mentions(output: str) -> set[str]:
+    return {rule for rule in RULES if rule in output}
+
+
+def _declared_flows() -> set[tuple[str, str, int, str]]:
+    raw = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]["netguard:platform"]
+    inventory = parse_inventory(raw)
+    flows = set()
+    for flow in inventory.flows:
+        dst = inventory.workload(flow.to.namespace, flow.to.workload)
+        for src in inventory.sources_of(flow):
+            for name in flow.ports:
+                port = dst.port(name)
+                flows.add((f"{src.namespace}/{src.name}", f"{dst.namespace}/{dst.name}", port.port, port.protocol))
+    return flows
+
+
+def _metrics_ports() -> set[tuple[str, int, str]]:
+    raw = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]["netguard:platform"]
+    inventory = parse_inventory(raw)
+    return {
+        (f"{w.namespace}/{w.name}", w.port(w.metrics_port).port, w.port(w.metrics_port).protocol)
+        for w in inventory.workloads if w.metrics_port
+    }
+
+
+# --- (a) the dev stack -----------------------------------------------------------------------------
+
+
+def test_dev_stack_preview_passes_the_policy_pack(dev_stack: Workspace):
+    result = dev_stack.pulumi("preview", "--policy-pack", "policies")
+
+    assert result.code == 0, result.output
+    assert "ai-netguard" in result.output           # the pack was loaded and ran
+    assert not _rule_mentions(result.output), result.output
+
+
+@pytest.fixture(scope="module")
+def rendered(dev_stack: Workspace) -> Path:
+    result = dev_stack.pulumi("up", "--yes", "--skip-preview")
+    assert result.code == 0, result.output
+    return dev_stack.root / "rendered"
+
+
+def test_dev_stack_up_renders_manifests(rendered: Path):
+    manifests = [p for p in rendered.rglob("*.yaml")]
+    kinds = {doc["kind"] for p in manifests for doc in yaml.safe_load_all(p.read_text()) if doc}
+
+    assert manifests
+    assert {"Namespace", "NetworkPolicy", "ServiceAccount", "Deployment", "StatefulSet"} <= kinds
+
+
+@pytest.fixture(scope="module")
+def reach(rendered: Path, dev_stack: Workspace) -> set[tuple[str, str, int, str]]:
+    done = subprocess.run(
+        ["netguard", "reach", str(rendered), str(FIXTURES / "platform-peers.yaml"), "--format", "json"],
+        env=dev_stack.env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return {(a["from"], a["to"], a["port"], a["protocol"]) for a in json.loads(done.stdout)["allowed"]}
+
+
+def test_reach_shows_every_declared_flow(reach):
+    missing = _declared_flows() - reach
+    assert not missing, f"declared flows that the rendered policies block: {sorted(missing)}"
+
+
+def test_reach_shows_no_other_flow_than_declared_dns_and_monitoring(reach):
+    peers = {DNS, MONITORING}
+    dns = {t for t in reach if t[1] == DNS and t[2] == 53}
+    monitoring = {t for t in reach if t[0] == MONITORING and (t[1], t[2], t[3]) in _metrics_ports()}
+    between_peers = {t for t in reach if t[0] in peers and t[1] in peers}
+
+    unexpected = reach - _declared_flows() - dns - monitoring - between_peers
+    assert not unexpected, f"flows nobody declared: {sorted(unexpected)}"
+
+
+def test_every_workload_reaches_dns_and_is_scraped_on_its_metrics_port(reach):
+    workloads = {src for src, *_ in _declared_flows()} | {dst for _, dst, *_ in _declared_flows()}
+    resolving = {t[0] for t in reach if t[1] == DNS and (t[2], t[3]) == (53, "UDP")}
+    scraped = {(t[1], t[2], t[3]) for t in reach if t[0] == MONITORING}
+
+    assert workloads <= resolving
+    assert _metrics_ports() <= scraped
+
+
+# --- (b) and (c) a violating stack -----------------------------------------------------------------
+
+
+def _assert_reported(output: str, level: str) -> None:
+    """Each rule is reported at `level`, for the reason the fixture plants."""
+    lines = output.splitlines()
+    for rule, reason in VIOLATED.items():
+        at = [i for i, line in enumerate(lines) if f"[{level}]" in line and f" {rule} " in line]
+        assert at, f"{rule} not reported as {level}:\n{output}"
+        # A violation prints as: the header line, the rule's description, then its message.
+        messages = "\n".join(lines[i + 2] for i in at if i + 2 < len(lines))
+        assert reason in messages, f"{rule} reported, but not for {reason!r}:\n{messages}"
+
+
+def test_violating_stack_fails_the_pack_naming_the_mandatory_rules(workspace: Workspace, violating_stack: Path):
+    result = workspace.pulumi("preview", "--policy-pack", str(workspace.root / "policies"), cwd=violating_stack)
+
+    assert result.code != 0, result.output
+    _assert_reported(result.output, "mandatory")
+
+
+def test_violating_stack_passes_with_the_rules_advisory_and_warns(workspace: Workspace, violating_stack: Path):
+    result = workspace.pulumi(
+        "preview", "--policy-pack", str(workspace.root / "policies"),
+        "--policy-pack-config", str(FIXTURES / "advisory.json"), cwd=violating_stack,
+    )
+
+    assert result.code == 0, result.output
+    _assert_reported(result.output, "advisory")
