@@ -36,9 +36,24 @@ if [[ ! -x .venv/bin/python || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]];
 fi
 scripts/policy-venv.sh >/dev/null
 
-mkdir -p .pulumi-state
-pulumi stack select dev --non-interactive 2>/dev/null || pulumi stack init dev --non-interactive
-pulumi up --yes --skip-preview --non-interactive --policy-pack policies
+# Pulumi writes a passphrase stack's encryption salt into the stack's config file (and reformats
+# it). The committed Pulumi.dev.yaml stays untouched: the stack is created from a scratch folder in
+# .pulumi-state/, and `up` reads a copy of Pulumi.dev.yaml with that salt appended.
+STATE=$REPO/.pulumi-state
+INIT=$STATE/init
+CONFIG=$STATE/Pulumi.dev.yaml
+mkdir -p "$INIT"
+cp Pulumi.yaml "$INIT/Pulumi.yaml"
+if ! pulumi stack select dev --cwd "$INIT" --non-interactive >/dev/null 2>&1; then
+    rm -f "$INIT/Pulumi.dev.yaml"
+    pulumi stack init dev --cwd "$INIT" --non-interactive
+fi
+salt=$(grep -m1 '^encryptionsalt:' "$INIT/Pulumi.dev.yaml" 2>/dev/null || true)
+cp Pulumi.dev.yaml "$CONFIG"
+if [[ -n "$salt" ]] && ! grep -q '^encryptionsalt:' "$CONFIG"; then
+    echo "$salt" >>"$CONFIG"
+fi
+pulumi up --stack dev --config-file "$CONFIG" --yes --skip-preview --non-interactive --policy-pack policies
 
 echo
 echo "Who can reach whom in rendered/ (netguard reach rendered --format table):"
