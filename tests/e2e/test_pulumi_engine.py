@@ -165,7 +165,7 @@ def test_dev_stack_preview_passes_the_policy_pack(dev_stack: Workspace):
     result = dev_stack.pulumi("preview", "--policy-pack", "policies")
 
     assert result.code == 0, result.output
-    assert "ai-netguard" in result.output           # the pack was loaded and ran
+    assert "ai-netguard@v" in result.output         # the pack was loaded and ran
     assert not _rule_mentions(result.output), result.output
 
 
