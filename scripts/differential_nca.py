@@ -6,7 +6,8 @@ answers are normalised to one set of (source, destination, port, protocol):
 - NCA (`nca --connectivity -r DIR --output_format txt_no_fw_rules`) prints one line per ordered pair
   of workloads, `ns/name[Kind] => ns/name[Kind] : CONNECTIONS`, where CONNECTIONS is
   `All connections`, `All but ...`, or cubes such as `{protocols:TCP, UDP,dst_ports:80,1000-2000}`.
-  External addresses appear as IPv4 ranges `a.b.c.d-e.f.g.h` (comma-separated when several).
+  External addresses appear as address ranges `a.b.c.d-e.f.g.h` (comma-separated when several;
+  IPv6 ones only with --print_ipv6, which we pass).
   It reports whole connection sets, not probes: we evaluate each set at every probe.
 - netguard (`netguard reach DIR --probe P/PROTO ... --external IP ... --format json`) answers the same
   probes directly.
@@ -147,21 +148,21 @@ def _nca_endpoints(name: str, externals: list[str]) -> list[str]:
     if "[" in name:
         return [name[:name.index("[")]]
     inside = []
+    addresses = [ipaddress.ip_address(ip) for ip in externals]
     for part in name.split(","):
-        if ":" in part:
-            continue  # IPv6: no probe address there
         if "-" in part:
             low, high = (ipaddress.ip_address(x) for x in part.split("-"))
-            inside += [ip for ip in externals if low <= ipaddress.ip_address(ip) <= high]
         else:
             network = ipaddress.ip_network(part)
-            inside += [ip for ip in externals if ipaddress.ip_address(ip) in network]
+            low, high = network[0], network[-1]
+        inside += [str(ip) for ip in addresses if ip.version == low.version and low <= ip <= high]
     return [EXTERNAL_PREFIX + ip for ip in inside]
 
 
 def nca_flows(nca: str, folder: Path, probes: list[Probe], externals: list[str]) -> set[Flow]:
-    proc = subprocess.run([nca, "--connectivity", "-r", str(folder), "--output_format", "txt_no_fw_rules"],
-                          capture_output=True, text=True, timeout=600)
+    # --print_ipv6: without it NCA leaves out IPv6 peers unless a policy names an IPv6 block.
+    proc = subprocess.run([nca, "--connectivity", "-r", str(folder), "--output_format", "txt_no_fw_rules",
+                           "--print_ipv6"], capture_output=True, text=True, timeout=600)
     if proc.returncode != 0 or "Error:" in proc.stdout + proc.stderr:
         raise RuntimeError(f"nca failed on {folder} (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}")
     flows: set[Flow] = set()

@@ -74,6 +74,8 @@ def test_nca_endpoint_names_map_to_netguard_ids():
     assert differential_nca._nca_endpoints("0.0.0.0-9.255.255.255,11.0.0.0-192.167.255.255", externals) == [
         "external/8.8.8.8"]
     assert differential_nca._nca_endpoints("::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", externals) == []
+    assert differential_nca._nca_endpoints("2001:db8::-2001:db8:0:ffff:ffff:ffff:ffff:ffff",
+                                           externals + ["2001:db8::1", "2001:db8:1::1"]) == ["external/2001:db8::1"]
 
 
 def test_generator_is_deterministic_per_seed(tmp_path):
