@@ -12,17 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from netguard.loader import WORKLOAD_TEMPLATES
+
 from .props import UNKNOWN, PlainProps
 
+# Where each workload kind keeps its pod template: the engine's kinds, plus the bare Pod and the
+# ReplicationController (checked for identity; the engine does not model it as an endpoint).
 WORKLOAD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
     "Pod": (),
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
     "ReplicationController": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    **WORKLOAD_TEMPLATES,
 }
 
 CLUSTER_SCOPED_KINDS = frozenset({
