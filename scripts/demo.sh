@@ -7,7 +7,7 @@
 # State lives in a project-local file backend, .pulumi-state/ (gitignored); nothing talks to a cluster
 # or to Pulumi Cloud. Secrets are encrypted with PULUMI_CONFIG_PASSPHRASE, `netguard-demo` when unset.
 # Needs Python 3.10+ and, unless a `pulumi` CLI is on PATH, Go (the toolchain is built from Go modules
-# by scripts/pulumi-toolchain.sh, once: about 15 minutes on 2 cores, then seconds).
+# by scripts/pulumi-toolchain.sh, once: 11-25 minutes on 2 cores, then under a second).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

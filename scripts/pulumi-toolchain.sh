@@ -104,7 +104,7 @@ if all_ready; then
     exit 0
 fi
 
-say "building what is missing; from a cold Go cache: about 5 minutes for the CLI, 15-20 for the provider (2 cores)"
+say "building what is missing; from a cold Go cache: 3-5 minutes for the CLI, 8-20 for the provider (2 cores)"
 command -v go >/dev/null 2>&1 || die "Go is needed to build the Pulumi toolchain (apt-get install golang, or go.dev/dl)"
 # Build in a module outside any workspace, with the module proxy as the only source.
 export GOWORK=off GOFLAGS=-mod=mod
