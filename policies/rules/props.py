@@ -64,6 +64,10 @@ def plain(props: Mapping[str, Any]) -> PlainProps:
 
 
 def _copy(node: Any, path: str, unknown: list[str]) -> Any:
+    if isinstance(node, float) and node.is_integer():
+        # Props cross gRPC as protobuf Struct values, where every number is a double: a port 443
+        # arrives as 443.0. Kubernetes integers are integers again here, as in the manifest.
+        return int(node)
     if isinstance(node, str):
         if _is_unknown(node):
             unknown.append(path)

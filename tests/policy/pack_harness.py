@@ -1,7 +1,7 @@
 """Run the pack's rules the way the Pulumi engine does, without the engine.
 
-Each resource's props are wrapped in pulumi_policy's unknown_checking_proxy, as the pack's gRPC
-server wraps them at run time, so a rule that trips on a read-only Mapping proxy or on an unknown
+Each resource's props get every number as a float (they cross gRPC as a protobuf Struct) and are
+wrapped in pulumi_policy's unknown_checking_proxy, as the pack's gRPC server does at run time, so a rule that trips on a read-only Mapping proxy or on an unknown
 value fails here too. Resource rules see each resource; stack rules see all of them.
 """
 
@@ -56,8 +56,19 @@ def _options(parent: Optional[str]) -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], parent)
 
 
+def _as_over_grpc(value: Any) -> Any:
+    """Props as the engine delivers them: a protobuf Struct, so every number is a float."""
+    if isinstance(value, Mapping):
+        return {key: _as_over_grpc(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_over_grpc(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 def _proxied(resource: Resource):
-    return unknown_checking_proxy(copy.deepcopy(dict(resource.props)))
+    return unknown_checking_proxy(_as_over_grpc(resource.props))
 
 
 def run(resources: Iterable[Resource], config: Optional[Mapping[str, Mapping]] = None,
