@@ -16,6 +16,7 @@ from . import identity
 from .egress import AiEgressAllowlist, AiEgressAllowlistArgs
 from .flow import AiFlow, AiFlowArgs
 from .inventory import Inventory, WorkloadSpec
+from .keys import KeyGenerator
 from .namespace import AiNamespace, AiNamespaceArgs
 from .secrets import AiVectorStoreKey, AiVectorStoreKeyArgs, secret_env
 from .workload import AiWorkload, AiWorkloadArgs, SecretEnv
@@ -26,6 +27,7 @@ VECTOR_STORE = "vector-store"
 @dataclass(frozen=True)
 class AiPlatformArgs:
     inventory: Inventory
+    key_generator: KeyGenerator = KeyGenerator.RANDOM
 
 
 def workload_key(workload: WorkloadSpec) -> str:
@@ -61,7 +63,7 @@ class AiPlatform(pulumi.ComponentResource):
             used_in = {store.namespace, *(c.namespace for c in consumers)}
             key = AiVectorStoreKey(
                 workload_key(store),
-                AiVectorStoreKeyArgs(store, tuple(sorted(used_in)), inv.part_of),
+                AiVectorStoreKeyArgs(store, tuple(sorted(used_in)), inv.part_of, args.key_generator),
                 pulumi.ResourceOptions(parent=self, depends_on=[ns_resource[n] for n in sorted(used_in)]),
             )
             for reader in (store, *consumers):

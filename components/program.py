@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .inventory import Inventory, parse_inventory
+from .keys import KeyGenerator
 from .platform import AiPlatform, AiPlatformArgs
 
 
@@ -25,7 +26,7 @@ def run_program() -> AiPlatform:
     inventory: Inventory = parse_inventory(config.get_object("platform"))
     platform = AiPlatform(
         inventory.part_of,
-        AiPlatformArgs(inventory),
+        AiPlatformArgs(inventory, KeyGenerator.parse(config.get("keyGenerator"))),
         pulumi.ResourceOptions(provider=provider(config.get("renderDir"))),
     )
     pulumi.export("namespaces", platform.namespaces)

@@ -1,4 +1,4 @@
-"""AiVectorStoreKey: a random API key for a vector store, as a Secret in every namespace that uses it.
+"""AiVectorStoreKey: a generated API key for a vector store, as a Secret in every namespace that uses it.
 
 A pod can only read Secrets of its own namespace, so the key is copied into each consumer's
 namespace under the same name. Only the store and the workloads with a declared flow to it are
@@ -12,11 +12,11 @@ from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
-import pulumi_random as random
 
 from netguard import labels
 
 from .inventory import WorkloadSpec
+from .keys import KeyGenerator, api_key
 from .workload import SecretEnv
 
 KEY = "api-key"
@@ -27,6 +27,7 @@ class AiVectorStoreKeyArgs:
     store: WorkloadSpec
     consumer_namespaces: tuple[str, ...]   # other namespaces with a workload that has a flow to the store
     part_of: str
+    generator: KeyGenerator = KeyGenerator.RANDOM
 
 
 def secret_name(store: WorkloadSpec) -> str:
@@ -51,13 +52,12 @@ def secret_metadata(store: WorkloadSpec, namespace: str, part_of: str) -> dict:
 
 
 class AiVectorStoreKey(pulumi.ComponentResource):
-    """RandomPassword `<ns>/<store>/api-key`, its Secret, and a copy `...@<consumer namespace>`."""
+    """The key `<ns>/<store>/api-key` (components.keys), its Secret, and a copy `...@<consumer namespace>`."""
 
     def __init__(self, name: str, args: AiVectorStoreKeyArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("netguard:index:AiVectorStoreKey", name, None, opts)
         store = args.store
-        password = random.RandomPassword(
-            f"{name}/{KEY}", length=48, special=False, opts=pulumi.ResourceOptions(parent=self))
+        password = api_key(args.generator, f"{name}/{KEY}", 48, pulumi.ResourceOptions(parent=self))
         self.secrets = []
         for namespace in (store.namespace, *sorted(set(args.consumer_namespaces) - {store.namespace})):
             logical = f"{name}/{KEY}" if namespace == store.namespace else f"{name}/{KEY}@{namespace}"
@@ -65,7 +65,7 @@ class AiVectorStoreKey(pulumi.ComponentResource):
                 logical,
                 metadata=secret_metadata(store, namespace, args.part_of),
                 type="Opaque",
-                string_data={KEY: password.result},
+                string_data={KEY: password},
                 opts=pulumi.ResourceOptions(parent=self),
             ))
         self.register_outputs({"secret": secret_name(store)})

@@ -152,10 +152,13 @@ def _run(program: Callable[[], Any], config: Mapping[str, Any]) -> StackRun | St
         asyncio.set_event_loop(None)
 
 
-def stack_config(platform: Mapping[str, Any], render_dir: Optional[str] = None) -> dict[str, Any]:
+def stack_config(platform: Mapping[str, Any], render_dir: Optional[str] = None,
+                 **extra: str) -> dict[str, Any]:
+    """Stack config for the program; extra keys are netguard config keys (keyGenerator="builtin")."""
     config: dict[str, Any] = {"netguard:platform": platform}
     if render_dir is not None:
         config["netguard:renderDir"] = render_dir
+    config.update({f"netguard:{key}": value for key, value in extra.items()})
     return config
 
 
