@@ -98,9 +98,10 @@ def workspace(tmp_path_factory, toolchain_bin: Path, policy_venv: Path) -> Works
         shutil.copy2(REPO / name, root / name)
     for name in ("components", "policies"):
         shutil.copytree(REPO / name, root / name, ignore=ignore)
-    shutil.copytree(FIXTURES / "violating", root / "violating", ignore=ignore)
+    for fixture in ("violating", "unknown"):
+        shutil.copytree(FIXTURES / fixture, root / fixture, ignore=ignore)
+        _point_venv(root / fixture / "Pulumi.yaml", project_venv)
     _point_venv(root / "Pulumi.yaml", project_venv)
-    _point_venv(root / "violating/Pulumi.yaml", project_venv)
     _point_venv(root / "policies/PulumiPolicy.yaml", policy_venv)
     (root / "state").mkdir()
 
@@ -247,3 +248,45 @@ def test_violating_stack_passes_with_the_rules_advisory_and_warns(workspace: Wor
 
     assert result.code == 0, result.output
     _assert_reported(result.output, "advisory")
+
+
+# --- (d) a value unknown at preview -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def unknown_stack(workspace: Workspace) -> Path:
+    project = workspace.root / "unknown"
+    init = workspace.pulumi("stack", "init", "late", cwd=project)
+    assert init.code == 0, init.output
+    return project
+
+
+def test_an_egress_cidr_unknown_at_preview_fails_closed(workspace: Workspace, unknown_stack: Path):
+    result = workspace.pulumi("preview", "--policy-pack", str(workspace.root / "policies"), cwd=unknown_stack)
+
+    assert result.code != 0, result.output
+    assert "[mandatory]  egress-allowlist" in result.output, result.output
+    assert ("NetworkPolicy late-binding/egress-object-store: cannot be verified at preview because "
+            "spec.egress[0].to[0].ipBlock.cidr is unknown") in result.output
+    assert "can't run policy" not in result.output  # never the engine's advisory skip
+
+
+def test_relaxed_unknowns_pass_preview_and_are_checked_once_known(workspace: Workspace, unknown_stack: Path,
+                                                                   tmp_path: Path):
+    relaxed = tmp_path / "relaxed.json"
+    relaxed.write_text(json.dumps({rule: {"failOnUnknown": False} for rule in RULES}))
+    pack = ("--policy-pack", str(workspace.root / "policies"), "--policy-pack-config", str(relaxed))
+
+    preview = workspace.pulumi("preview", *pack, cwd=unknown_stack)
+    assert preview.code == 0, preview.output
+
+    up = workspace.pulumi("up", "--yes", "--skip-preview", *pack, cwd=unknown_stack)
+    assert up.code == 0, up.output  # 203.0.113.0/24 is inside the default allowlist once it is known
+
+    narrow = tmp_path / "narrow.json"
+    narrow.write_text(json.dumps({rule: {"failOnUnknown": False} for rule in RULES} | {
+        "egress-allowlist": {"failOnUnknown": False, "allowedEgressCidrs": ["198.51.100.0/24"]}}))
+    refresh = workspace.pulumi("preview", "--policy-pack", str(workspace.root / "policies"),
+                               "--policy-pack-config", str(narrow), cwd=unknown_stack)
+    assert refresh.code != 0, refresh.output  # the known value now fails a narrower allowlist
+    assert "spec.egress[0].to[0].ipBlock opens egress to 203.0.113.0/24" in refresh.output
