@@ -16,9 +16,22 @@ from .objects import KubeObject
 
 API_GROUP = "networking.k8s.io"
 
+# Policy kinds of other products that the pack reads (egress_destinations.py, no_allow_all.py).
+_READ_GROUPS = frozenset({"cilium.io", "policy.networking.k8s.io", "projectcalico.org"})
+
 
 def is_network_policy(obj: KubeObject) -> bool:
-    return obj.kind == "NetworkPolicy" and obj.group == API_GROUP
+    """A networking.k8s.io/v1 NetworkPolicy: what the engine models."""
+    return obj.kind == "NetworkPolicy" and obj.group == API_GROUP and obj.version == "v1"
+
+
+def is_policy_like(obj: KubeObject) -> bool:
+    """Any kind that, by its name, decides who may talk to whom: every *NetworkPolicy kind."""
+    return obj.kind.endswith("NetworkPolicy")
+
+
+def is_read_by_pack(obj: KubeObject) -> bool:
+    return is_network_policy(obj) or obj.group in _READ_GROUPS
 
 
 def problem(obj: KubeObject) -> Optional[str]:

@@ -29,7 +29,8 @@ NAME = "no-allow-all"
 CONFIG = config.schema({
     "exceptions": {
         "type": "array", "items": {"type": "string"}, "default": [],
-        "description": "`namespace/name` patterns (fnmatch) of NetworkPolicies allowed to admit every peer.",
+        "description": ("`namespace/name` (or `name`, cluster-scoped) patterns (fnmatch) of policies "
+                        "reviewed and allowed to admit every peer, or that the pack cannot read."),
     },
 })
 
@@ -38,14 +39,25 @@ _UNSEEN_NAMESPACE = {labels.NAMESPACE_NAME: "netguard-unseen-namespace"}
 _UNLABELLED_POD: dict[str, str] = {}
 
 
+# Entities with which a CiliumNetworkPolicy admits every peer: the whole cluster, or everything.
+_CILIUM_EVERYONE = {"all", "cluster", "world", "world-ipv4", "world-ipv6"}
+
+
 def check(args: Any) -> Iterator[Violation]:
     obj = resource_object(args)
-    if obj is None or not network_policies.is_network_policy(obj):
+    if obj is None or not network_policies.is_policy_like(obj):
         return
     settings = config.values(CONFIG, args.get_config())
-    if any(fnmatch.fnmatchcase(f"{obj.namespace}/{obj.name}", p) for p in settings["exceptions"]):
+    if any(fnmatch.fnmatchcase(obj.identity, p) for p in settings["exceptions"]):
         return
-    yield from check_policy(obj, settings)
+    if network_policies.is_network_policy(obj):
+        yield from check_policy(obj, settings)
+    elif obj.group == "cilium.io":
+        yield from _check_cilium(obj)
+    elif not network_policies.is_read_by_pack(obj):
+        yield Violation(f"{obj.ref}: the pack cannot read {obj.api_version} {obj.kind}, which may admit "
+                        f"traffic that no rule checks; review it and list it in {NAME}'s exceptions, "
+                        f"or use a networking.k8s.io/v1 NetworkPolicy")
 
 
 def check_policy(obj: KubeObject, settings: dict) -> Iterator[Violation]:
@@ -83,6 +95,20 @@ def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, directio
                             f"matches namespaces nobody has created yet, and no podSelector limits "
                             f"it); select the namespaces by kubernetes.io/metadata.name and the "
                             f"pods by their netguard.io/role")
+
+
+def _check_cilium(obj: KubeObject) -> Iterator[Violation]:
+    specs = [("spec", obj.get("spec"))] + [(f"specs[{i}]", s) for i, s in enumerate(obj.get("specs", default=[]) or [])]
+    for where, spec in specs:
+        for rules_key, entities_key in (("ingress", "fromEntities"), ("egress", "toEntities")):
+            rules = spec.get(rules_key) if isinstance(spec, dict) else None
+            for index, rule in enumerate(rules if isinstance(rules, list) else []):
+                entities = rule.get(entities_key) if isinstance(rule, dict) else None
+                everyone = sorted(set(entities if isinstance(entities, list) else []) & _CILIUM_EVERYONE)
+                if everyone:
+                    yield Violation(f"{obj.ref}: {where}.{rules_key}[{index}].{entities_key} has "
+                                    f"{', '.join(everyone)}, which admits every peer of the cluster or "
+                                    f"beyond; select the endpoints the traffic is for")
 
 
 def _admits_every_address(peer: dict) -> bool:

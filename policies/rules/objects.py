@@ -58,6 +58,11 @@ class KubeObject:
         return f"{self.kind} {namespace}/{name}"
 
     @property
+    def identity(self) -> str:
+        """`namespace/name`, or `name` for a cluster-scoped object: what config patterns match."""
+        return str(self.name) if self.namespace is None else f"{self.namespace}/{self.name}"
+
+    @property
     def is_workload(self) -> bool:
         return self.kind in WORKLOAD_TEMPLATE_PATHS
 

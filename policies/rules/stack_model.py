@@ -41,7 +41,7 @@ class StackModel:
 
     def object_of(self, kind: str, object_id: str) -> Optional[KubeObject]:
         for obj in self.objects:
-            if obj.kind == kind and f"{obj.namespace}/{obj.name}" == object_id:
+            if obj.kind == kind and obj.identity == object_id:
                 return obj
         return None
 

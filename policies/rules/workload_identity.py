@@ -109,8 +109,7 @@ def _check_service_account(obj: KubeObject, spec: dict, field, settings: dict) -
 
 
 def _automount_allowed(obj: KubeObject, settings: dict) -> bool:
-    identity = f"{obj.namespace}/{obj.name}"
-    return any(fnmatch.fnmatchcase(identity, pattern) for pattern in settings["allowTokenAutomount"])
+    return any(fnmatch.fnmatchcase(obj.identity, pattern) for pattern in settings["allowTokenAutomount"])
 
 
 def _check_host_networking(obj: KubeObject, spec: dict, field) -> Iterator[Violation]:

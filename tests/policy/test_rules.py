@@ -334,3 +334,34 @@ def test_a_network_policy_patch_is_checked_like_a_policy_and_fails_closed_in_the
     assert "has no `from`" in found["no-allow-all"][0].message
     for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist"):
         assert all("patch of an object" in f.message for f in found[rule])
+
+
+@pytest.mark.parametrize("api_version,kind", [
+    ("crd.antrea.io/v1beta1", "ClusterNetworkPolicy"),
+    ("extensions/v1beta1", "NetworkPolicy"),
+    ("networking.k8s.io/v1beta1", "NetworkPolicy"),
+])
+def test_a_network_policy_kind_the_pack_cannot_read_fails_closed(api_version, kind):
+    unread = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "vendor", "namespace": "ai-serving"},
+              "spec": {"ingress": [{"action": "Allow"}]}}
+    found = only(violations(m.base_stack() + [unread]), "no-allow-all")
+    assert f"the pack cannot read {api_version} {kind}" in found[0].message
+    reviewed = {"no-allow-all": {"exceptions": ["ai-serving/vendor", "vendor"]}}  # namespaced, cluster-scoped
+    assert violations(m.base_stack() + [unread], reviewed) == {}
+
+
+@pytest.mark.parametrize("entity", ["all", "cluster", "world"])
+def test_cilium_entities_that_admit_everyone_are_rejected(entity):
+    cilium = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+              "metadata": {"name": "open", "namespace": "ai-serving"},
+              "spec": {"endpointSelector": {}, "ingress": [{"fromEntities": [entity]}]}}
+    found = only(violations(m.base_stack() + [cilium]), "no-allow-all")
+    assert f"spec.ingress[0].fromEntities has {entity}" in found[0].message
+
+
+def test_a_cilium_policy_for_named_endpoints_passes():
+    cilium = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+              "metadata": {"name": "narrow", "namespace": "ai-serving"},
+              "spec": {"endpointSelector": {}, "ingress": [{"fromEndpoints": [{"matchLabels": {"app": "x"}}]}],
+                       "egress": [{"toEntities": ["kube-apiserver"]}]}}
+    assert violations(m.base_stack() + [cilium]) == {}
