@@ -238,6 +238,9 @@ def test_violating_stack_fails_the_pack_naming_the_mandatory_rules(workspace: Wo
 
     assert result.code != 0, result.output
     _assert_reported(result.output, "mandatory")
+    # The child of a kubernetes:yaml/v2 ConfigGroup is checked like any typed resource.
+    assert ("NetworkPolicy wide-open/vendor-metrics: spec.ingress[0].from[0] admits pods of every namespace"
+            in result.output), result.output
 
 
 def test_violating_stack_passes_with_the_rules_advisory_and_warns(workspace: Workspace, violating_stack: Path):
