@@ -61,6 +61,9 @@ def _rules(spec: Any, where: str) -> Iterator[tuple[dict, str]]:
 
 
 def _network_policy(spec: Any, where: str) -> Iterator[Destination]:
+    types = _dict(spec).get("policyTypes")
+    if isinstance(types, list) and types and "Egress" not in types:
+        return  # Kubernetes ignores egress rules when policyTypes leave Egress out
     for rule, at in _rules(spec, where):
         for index, peer in enumerate(_list(rule.get("to"))):
             block = _dict(peer).get("ipBlock")

@@ -365,3 +365,11 @@ def test_a_cilium_policy_for_named_endpoints_passes():
               "spec": {"endpointSelector": {}, "ingress": [{"fromEndpoints": [{"matchLabels": {"app": "x"}}]}],
                        "egress": [{"toEntities": ["kube-apiserver"]}]}}
     assert violations(m.base_stack() + [cilium]) == {}
+
+
+def test_egress_rules_of_an_ingress_only_policy_open_nothing_and_pass():
+    ignored = m.network_policy("ai-serving", "ingress-only", {
+        "podSelector": {"matchLabels": {"netguard.io/role": "inference"}}, "policyTypes": ["Ingress"],
+        "ingress": [{"from": [m.peer("ai-gateway", "gateway")]}],
+        "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]})
+    assert violations(m.base_stack() + [ignored]) == {}
