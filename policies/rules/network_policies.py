@@ -37,8 +37,17 @@ def is_read_by_pack(obj: KubeObject) -> bool:
 def problem(obj: KubeObject) -> Optional[str]:
     """The engine's one-line complaint about a NetworkPolicy, or None when it is well formed."""
     try:
-        parse_network_policy(str(obj.namespace), str(obj.name), obj.props.value.get("spec"),
-                             Location(obj=obj.ref))
+        _parse(obj)
     except NetguardInputError as error:
         return str(error)
     return None
+
+
+def effective_directions(obj: KubeObject) -> frozenset[str]:
+    """The directions whose rules Kubernetes applies (policyTypes, defaulted as the API server does)."""
+    return _parse(obj).policy_types
+
+
+def _parse(obj: KubeObject):
+    return parse_network_policy(str(obj.namespace), str(obj.name), obj.props.value.get("spec"),
+                                Location(obj=obj.ref))

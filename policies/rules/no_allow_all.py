@@ -71,7 +71,11 @@ def check_policy(obj: KubeObject, settings: dict) -> Iterator[Violation]:
         # The API server would reject it at update; at preview it must not pass unread.
         yield Violation(f"{malformed}; fix the field so that the policy can be checked")
         return
+    # A patch is partial: both directions may become effective once merged.
+    effective = {"Ingress", "Egress"} if obj.patch else network_policies.effective_directions(obj)
     for direction, rules_key, peers_key in (("ingress", "ingress", "from"), ("egress", "egress", "to")):
+        if direction.capitalize() not in effective:
+            continue  # Kubernetes ignores the rules of a direction the policy does not have
         rules = obj.get("spec", rules_key, default=None)
         for index, rule in enumerate(rules if isinstance(rules, list) else []):
             where = f"spec.{rules_key}[{index}]"

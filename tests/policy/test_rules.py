@@ -373,3 +373,13 @@ def test_egress_rules_of_an_ingress_only_policy_open_nothing_and_pass():
         "ingress": [{"from": [m.peer("ai-gateway", "gateway")]}],
         "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]})
     assert violations(m.base_stack() + [ignored]) == {}
+
+
+def test_an_allow_all_rule_in_a_direction_the_policy_does_not_have_is_inert():
+    inert = m.network_policy("ai-serving", "egress-only", {
+        "podSelector": {"matchLabels": {"netguard.io/role": "inference"}}, "policyTypes": ["Egress"],
+        "ingress": [{}], "egress": [{"to": [m.peer("ai-data", "vector-store")]}]})
+    assert "no-allow-all" not in violations(m.base_stack() + [inert])
+    defaulted = m.network_policy("ai-serving", "defaulted", {
+        "podSelector": {"matchLabels": {"netguard.io/role": "inference"}}, "ingress": [{}]})
+    assert "has no `from`" in only(violations(m.base_stack() + [defaulted]), "no-allow-all")[0].message
