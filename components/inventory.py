@@ -14,7 +14,7 @@ from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, Optional, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
 from netguard import labels
@@ -110,7 +110,10 @@ def _label_map(value: Mapping[str, str]) -> Mapping[str, str]:
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 WorkloadName = Annotated[str, AfterValidator(_workload_name)]
-PortNumber = Annotated[int, AfterValidator(_port_number)]
+# Numbers and booleans are strict: a quoted "80" or "true" in the stack file is a typo to report, and
+# True must never become port 1.
+PortNumber = Annotated[int, Strict(), AfterValidator(_port_number)]
+Replicas = Annotated[int, Strict(), Field(ge=0, le=1000)]
 PortName = Annotated[str, AfterValidator(_port_name)]
 Role = Annotated[str, AfterValidator(_one_of("role", labels.ROLES))]
 DataClass = Annotated[str, AfterValidator(_one_of("data class", labels.DATA_CLASSES))]
@@ -161,11 +164,11 @@ class WorkloadSpec(_Model):
     role: Role
     kind: Kind = "Deployment"
     image: str = Field(min_length=1)
-    replicas: int = Field(default=1, ge=0, le=1000)
+    replicas: Replicas = 1
     schedule: Optional[str] = None  # CronJob only
     ports: tuple[PortSpec, ...] = ()
     data_class: Optional[DataClass] = None  # None: the namespace's data class
-    automount_service_account_token: bool = False
+    automount_service_account_token: StrictBool = False
     metrics_port: Optional[PortName] = None
 
     def port(self, name: str) -> PortSpec:
@@ -219,7 +222,7 @@ class EgressPort(_Model):
 class CidrEgress(_Model):
     cidr: Cidr
     ports: tuple[EgressPort, ...] = Field(min_length=1)
-    allow_internet: bool = False  # required for 0.0.0.0/0 and ::/0
+    allow_internet: StrictBool = False  # required for 0.0.0.0/0 and ::/0
 
 
 class DomainEgress(_Model):

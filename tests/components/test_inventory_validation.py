@@ -103,6 +103,28 @@ BAD_INVENTORIES = {
                                  "netguard:platform.namespaces[0].labels.netguard.io/trust-tier: is reserved"),
     "missing image": (lambda inv: inv["workloads"][0].pop("image"),
                       "netguard:platform.workloads[0].image: is required"),
+    # Wrong types are errors, never coerced: Pulumi hands structured config over as JSON, so a
+    # quoted "80" or "true" in the stack file arrives as a string and means a typo.
+    "port given as a string": (_set(["workloads", 0, "ports", 0, "port"], "9090"),
+                               "netguard:platform.workloads[0].ports[0].port: Input should be a valid integer (got '9090')"),
+    "port given as a boolean": (_set(["workloads", 0, "ports", 0, "port"], True),
+                                "netguard:platform.workloads[0].ports[0].port: Input should be a valid integer (got True)"),
+    "port given as a float": (_set(["egress", 0, "cidrs", 0, "ports", 0, "port"], 443.0),
+                              "netguard:platform.egress[0].cidrs[0].ports[0].port: Input should be a valid integer (got 443.0)"),
+    "replicas given as a word": (_set(["workloads", 0, "replicas"], "two"),
+                                 "netguard:platform.workloads[0].replicas: Input should be a valid integer"),
+    "replicas given as a numeric string": (_set(["workloads", 0, "replicas"], "2"),
+                                           "netguard:platform.workloads[0].replicas: Input should be a valid integer (got '2')"),
+    "token automount given as a string": (_set(["workloads", 0, "automountServiceAccountToken"], "true"),
+                                          "netguard:platform.workloads[0].automountServiceAccountToken: Input should be a valid boolean (got 'true')"),
+    "token automount given as a number": (_set(["workloads", 0, "automountServiceAccountToken"], 1),
+                                          "netguard:platform.workloads[0].automountServiceAccountToken: Input should be a valid boolean (got 1)"),
+    "allowInternet given as a string": (_append("egress", _cidr_entry("0.0.0.0/0", allowInternet="yes")),
+                                        "netguard:platform.egress[2].cidrs[0].allowInternet: Input should be a valid boolean (got 'yes')"),
+    "lowercase protocol": (_set(["workloads", 0, "ports", 0, "protocol"], "tcp"),
+                           "netguard:platform.workloads[0].ports[0].protocol: Input should be 'TCP', 'UDP' or 'SCTP' (got 'tcp')"),
+    "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
+                             "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
 
 
