@@ -9,6 +9,7 @@ exists.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
@@ -358,6 +359,20 @@ def _validate_each(model: type[M], section: str, raw: list[Any], problems: list[
     return valid
 
 
+def decode_config(text: Optional[str]) -> Any:
+    """The `netguard:platform` config value as Pulumi passes it (JSON text), decoded.
+
+    Text that is not JSON (a bare word in the stack file) stays a string, so `parse_inventory`
+    reports it like any other wrong shape; an empty value (`netguard:platform: null`) is absent.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def parse_inventory(raw: Any) -> Inventory:
     """Validate the raw `netguard:platform` value; raise one InventoryError listing every problem."""
     if raw is None:
@@ -368,6 +383,9 @@ def parse_inventory(raw: Any) -> Inventory:
     except ValidationError as err:
         problems.extend(_messages(err, ()))
         doc = _salvage(raw)
+    if raw.get("namespaces", []) == []:
+        # An inventory that declares nothing is a mistake (a misplaced or misspelt section), not a platform.
+        problems.append(_problem(("namespaces",), "declare at least one namespace"))
     namespaces = _validate_each(NamespaceSpec, "namespaces", doc.namespaces, problems)
     workloads = _validate_each(WorkloadSpec, "workloads", doc.workloads, problems)
     flows = _validate_each(FlowSpec, "flows", doc.flows, problems)
@@ -390,7 +408,8 @@ def parse_inventory(raw: Any) -> Inventory:
 def _salvage(raw: Any) -> _Document:
     """The sections that are at least lists, so their entries are still checked and reported."""
     if not isinstance(raw, Mapping):
-        raise InventoryError([_problem((), f"must be a mapping with namespaces, workloads, flows and egress (got {type(raw).__name__})")])
+        got = f"the string {raw[:60]!r}" if isinstance(raw, str) else type(raw).__name__
+        raise InventoryError([_problem((), f"must be a mapping with namespaces, workloads, flows and egress (got {got})")])
     sections = {key: raw[key] for key in ("namespaces", "workloads", "flows", "egress") if isinstance(raw.get(key), list)}
     return _Document.model_construct(**sections)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .inventory import Inventory, parse_inventory
+from .inventory import Inventory, decode_config, parse_inventory
 from .keys import KeyGenerator
 from .platform import AiPlatform, AiPlatformArgs
 
@@ -23,7 +23,7 @@ def provider(render_dir: str | None) -> k8s.Provider:
 def run_program() -> AiPlatform:
     """Raises InventoryError, before any resource exists, when the inventory is bad."""
     config = pulumi.Config("netguard")
-    inventory: Inventory = parse_inventory(config.get_object("platform"))
+    inventory: Inventory = parse_inventory(decode_config(config.get("platform")))
     platform = AiPlatform(
         inventory.part_of,
         AiPlatformArgs(inventory, KeyGenerator.parse(config.get("keyGenerator"))),

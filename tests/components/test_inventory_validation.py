@@ -212,3 +212,27 @@ def test_main_turns_a_bad_inventory_into_a_clean_pulumi_error(reference_inventor
 
     assert "netguard:platform.workloads[3].ports[0].port: 70000 is not a valid port" in str(caught.value)
     assert caught.value.__suppress_context__ and caught.value.__cause__ is None  # no chained traceback
+
+
+@pytest.mark.parametrize("text, message", [
+    ("hello", "netguard:platform: must be a mapping with namespaces, workloads, flows and egress (got the string 'hello')"),
+    ("", "netguard:platform: is required"),          # `netguard:platform: null` or an empty value in the stack file
+    ("null", "netguard:platform: is required"),
+    ("[1, 2]", "netguard:platform: must be a mapping with namespaces, workloads, flows and egress (got list)"),
+])
+def test_platform_config_that_is_not_an_inventory_is_one_clean_error(text: str, message: str):
+    from components.program import run_program
+
+    with pytest.raises(InventoryError) as caught:
+        run_under_mocks(run_program, {"netguard:platform": text})
+
+    assert caught.value.problems == (message,) or caught.value.problems[0].startswith(message)
+
+
+@pytest.mark.parametrize("inventory", [{}, {"namespaces": []}, {"namespaces": [], "workloads": []}])
+def test_an_inventory_without_namespaces_is_an_error(inventory: dict):
+    failure = run_stack_failure(inventory)
+
+    assert isinstance(failure.error, InventoryError)
+    assert failure.error.problems == ("netguard:platform.namespaces: declare at least one namespace",)
+    assert failure.resources == []
