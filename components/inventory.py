@@ -56,6 +56,19 @@ def _dns_label(value: str) -> str:
     return value
 
 
+def _not_system_namespace(value: str) -> str:
+    if value == "default" or value.startswith("kube-"):
+        raise ValueError(f"{value!r} is a Kubernetes system namespace; netguard would put it under default-deny "
+                         "and Pod Security restricted (choose another name)")
+    return value
+
+
+def _selects_something(value: Mapping[str, str]) -> Mapping[str, str]:
+    if not value:
+        raise ValueError("must name the DNS pods' labels (an empty selector allows DNS traffic to every pod of the DNS namespace)")
+    return value
+
+
 def _workload_name(value: str) -> str:
     # Workload names become Service and CronJob names: DNS-1035, and CronJob allows 52 characters.
     if len(value) > 52 or not _DNS_1035_LABEL.match(value):
@@ -110,6 +123,7 @@ def _label_map(value: Mapping[str, str]) -> Mapping[str, str]:
 
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+AiNamespaceName = Annotated[str, AfterValidator(_dns_label), AfterValidator(_not_system_namespace)]
 WorkloadName = Annotated[str, AfterValidator(_workload_name)]
 # Numbers and booleans are strict: a quoted "80" or "true" in the stack file is a typo to report, and
 # True must never become port 1.
@@ -138,7 +152,8 @@ class _Model(BaseModel):
 
 class DnsSettings(_Model):
     namespace: DnsLabel = "kube-system"
-    pod_labels: LabelMap = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+    pod_labels: Annotated[LabelMap, AfterValidator(_selects_something)] = Field(
+        default_factory=lambda: {"k8s-app": "kube-dns"})
 
 
 class PlatformSettings(_Model):
@@ -147,7 +162,7 @@ class PlatformSettings(_Model):
 
 
 class NamespaceSpec(_Model):
-    name: DnsLabel
+    name: AiNamespaceName
     trust_tier: TrustTier
     data_class: DataClass
     labels: LabelMap = Field(default_factory=dict)
@@ -392,7 +407,7 @@ def parse_inventory(raw: Any) -> Inventory:
     egress = _validate_each(EgressSpec, "egress", doc.egress, problems)
     # References to entries that failed on their own are not reported again.
     broken = _names_of_broken(doc, namespaces, workloads)
-    problems.extend(_check_references(namespaces, workloads, flows, egress, broken))
+    problems.extend(_check_references(doc.platform, namespaces, workloads, flows, egress, broken))
     if problems:
         raise InventoryError(problems)
     return Inventory(
@@ -425,7 +440,7 @@ def _names_of_broken(doc: _Document, namespaces, workloads) -> set[str]:
     return broken
 
 
-def _check_references(namespaces, workloads, flows, egress, broken: set[str]) -> list[str]:
+def _check_references(platform: PlatformSettings, namespaces, workloads, flows, egress, broken: set[str]) -> list[str]:
     problems: list[str] = []
     ns_at: dict[str, int] = {}
     for i, ns in namespaces:
@@ -436,6 +451,7 @@ def _check_references(namespaces, workloads, flows, egress, broken: set[str]) ->
         for key in ns.labels:
             if key.startswith(_RESERVED_LABEL_PREFIXES):
                 problems.append(_problem(("namespaces", i, "labels", key), "is reserved for netguard and Kubernetes; use trustTier/dataClass or another key"))
+    problems.extend(_check_platform(platform, ns_at))
 
     wl_at: dict[str, int] = {}
     by_key: dict[str, WorkloadSpec] = {}
@@ -461,6 +477,23 @@ def _check_references(namespaces, workloads, flows, egress, broken: set[str]) ->
         if eg.key in egress_at:
             problems.append(_problem(("egress", i), f"egress for {eg.key} is already declared at egress[{egress_at[eg.key]}]; merge them"))
         egress_at.setdefault(eg.key, i)
+    return problems
+
+
+def _check_platform(platform: PlatformSettings, ns_at: Mapping[str, int]) -> list[str]:
+    """The cluster's DNS and monitoring live outside the AI namespaces: under default-deny the DNS pods
+    would answer nobody, and a monitoring namespace that runs AI workloads would let them scrape every
+    metrics port."""
+    problems = []
+    if platform.dns.namespace in ns_at:
+        problems.append(_problem(("platform", "dns", "namespace"),
+                                 f"{platform.dns.namespace!r} is an AI namespace (namespaces[{ns_at[platform.dns.namespace]}]); "
+                                 "name the namespace the cluster DNS pods run in"))
+    monitoring = platform.monitoring_namespace
+    if monitoring in ns_at:
+        problems.append(_problem(("platform", "monitoringNamespace"),
+                                 f"{monitoring!r} is an AI namespace (namespaces[{ns_at[monitoring]}]); its workloads could "
+                                 "scrape every metrics port: name a namespace that runs only the monitoring stack"))
     return problems
 
 

@@ -123,6 +123,25 @@ BAD_INVENTORIES = {
                                         "netguard:platform.egress[2].cidrs[0].allowInternet: Input should be a valid boolean (got 'yes')"),
     "lowercase protocol": (_set(["workloads", 0, "ports", 0, "protocol"], "tcp"),
                            "netguard:platform.workloads[0].ports[0].protocol: Input should be 'TCP', 'UDP' or 'SCTP' (got 'tcp')"),
+    # Namespaces netguard must not own: default-deny and Pod Security restricted there break the cluster.
+    "kube-system declared as an AI namespace": (
+        _append("namespaces", {"name": "kube-system", "trustTier": "trusted", "dataClass": "internal"}),
+        "netguard:platform.namespaces[6].name: 'kube-system' is a Kubernetes system namespace"),
+    "default declared as an AI namespace": (
+        _append("namespaces", {"name": "default", "trustTier": "trusted", "dataClass": "internal"}),
+        "netguard:platform.namespaces[6].name: 'default' is a Kubernetes system namespace"),
+    "kube- prefixed namespace": (
+        _set(["namespaces", 0, "name"], "kube-ingest"),
+        "netguard:platform.namespaces[0].name: 'kube-ingest' is a Kubernetes system namespace"),
+    "dns namespace declared as an AI namespace": (
+        lambda inv: inv["platform"]["dns"].__setitem__("namespace", "ai-data"),
+        "netguard:platform.platform.dns.namespace: 'ai-data' is an AI namespace (namespaces[1])"),
+    "monitoring namespace declared as an AI namespace": (
+        _set(["platform", "monitoringNamespace"], "ai-serving"),
+        "netguard:platform.platform.monitoringNamespace: 'ai-serving' is an AI namespace (namespaces[3])"),
+    "dns pods selected by an empty selector": (
+        lambda inv: inv["platform"]["dns"].__setitem__("podLabels", {}),
+        "netguard:platform.platform.dns.podLabels: must name the DNS pods' labels"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
@@ -236,3 +255,12 @@ def test_an_inventory_without_namespaces_is_an_error(inventory: dict):
     assert isinstance(failure.error, InventoryError)
     assert failure.error.problems == ("netguard:platform.namespaces: declare at least one namespace",)
     assert failure.resources == []
+
+
+def test_a_system_namespace_that_is_also_the_dns_namespace_is_reported_once(reference_inventory):
+    reference_inventory["namespaces"].append({"name": "kube-system", "trustTier": "trusted", "dataClass": "internal"})
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert len(caught.value.problems) == 1, caught.value.problems
