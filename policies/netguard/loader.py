@@ -1,7 +1,8 @@
 """Loading manifests into a ``Cluster``: files and folders, YAML documents, object kinds.
 
 - ``load_paths(paths, externals)`` reads YAML files and folders (recursively, ``*.yaml``/``*.yml``,
-  multi-document; ``kind: List`` items expanded; empty documents and unknown kinds ignored).
+  multi-document; ``kind: List`` items expanded; empty documents, documents without ``kind``
+  (kustomization.yaml, Helm values) and unknown kinds ignored; each real file read once).
 - ``build_cluster(objects, externals)`` takes already-parsed manifests, e.g. the Pulumi policy
   pack's resource properties, as ``(source label, manifest mapping)`` pairs.
 
@@ -43,7 +44,17 @@ WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
 NETWORK_POLICY_API = "networking.k8s.io/v1"
 DEFAULT_NAMESPACE = "default"
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
+# kubectl reads YAML with go-yaml v2 into untyped values, which keeps timestamp-looking scalars
+# (`2024-01-01`) as strings and has no `=` value type; PyYAML would make a date or fail.
+_KEPT_AS_STRINGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
@@ -53,10 +64,18 @@ def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
 
 
 def read_manifests(paths: Iterable[str]) -> Iterator[tuple[str, Mapping]]:
-    """Every manifest object in the files and folders, with its file name as source label."""
+    """Every manifest object in the files and folders, with its file name as source label.
+
+    A file met twice (named twice, or reached again through a symlink) is read once: it defines
+    its objects once, whatever the paths that lead to it.
+    """
+    seen: set[str] = set()
     for path in paths:
         for file in _yaml_files(os.fspath(path)):
-            yield from _documents(file)
+            real = os.path.realpath(file)
+            if real not in seen:
+                seen.add(real)
+                yield from _documents(file)
 
 
 def _yaml_files(path: str) -> list[str]:
@@ -65,10 +84,23 @@ def _yaml_files(path: str) -> list[str]:
     if not os.path.isdir(path):
         raise NetguardInputError("no such file or folder", source=path)
     found = []
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
+    visited = {os.path.realpath(path)}
+    for root, dirs, files in os.walk(path, onerror=_unreadable_folder, followlinks=True):
+        # Symlinked folders are followed, each real folder once (a link cycle ends there).
+        kept = []
+        for d in sorted(dirs):
+            real = os.path.realpath(os.path.join(root, d))
+            if real not in visited:
+                visited.add(real)
+                kept.append(d)
+        dirs[:] = kept
         found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith((".yaml", ".yml")))
     return found
+
+
+def _unreadable_folder(error: OSError) -> None:
+    # A folder we cannot list may hold policies; skipping it could widen access.
+    raise NetguardInputError(f"cannot read: {error.strerror or error}", source=error.filename or "")
 
 
 def _documents(file: str) -> Iterator[tuple[str, Mapping]]:
@@ -91,11 +123,15 @@ def _expand(doc: Any, at: Location) -> Iterator[tuple[str, Mapping]]:
         return
     if not isinstance(doc, Mapping):
         raise at.error(f"expected a Kubernetes object mapping, got {kind_of(doc)}")
-    if isinstance(doc.get("kind"), str) and doc["kind"].endswith("List") and "items" in doc:
+    kind = doc.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
         items = doc.get("items") or []
         if not isinstance(items, list):
             raise at.key("items").error(f"expected a list, got {kind_of(items)}")
         for i, item in enumerate(items):
+            if isinstance(item, Mapping) and item.get("kind") is None and kind != "List":
+                # A typed list (PodList, ...) as the API server serves it: items carry no kind.
+                item = {**item, "kind": kind[: -len("List")], "apiVersion": doc.get("apiVersion")}
             yield from _expand(item, at.key("items").index(i))
         return
     yield at.source, doc
@@ -104,17 +140,21 @@ def _expand(doc: Any, at: Location) -> Iterator[tuple[str, Mapping]]:
 def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[str] = ()) -> Cluster:
     endpoints: dict[str, Endpoint] = {}
     namespace_labels: dict[str, dict[str, str]] = {}
+    namespace_sources: dict[str, str] = {}
     policies: dict[str, NetworkPolicy] = {}
     for source, manifest in objects:
         at = Location(source)
         if not isinstance(manifest, Mapping):
             raise at.error(f"expected a Kubernetes object mapping, got {kind_of(manifest)}")
         kind = manifest.get("kind")
+        if kind is None:
+            continue  # not a Kubernetes object: kustomization.yaml, Helm values, CI files, ...
         if not isinstance(kind, str):
             raise at.key("kind").error(f"expected the object's kind as a string, got {kind_of(kind)}")
         if kind == "Namespace":
             name, labels = _namespace(manifest, at)
-            _put(namespace_labels, name, labels, at.of(f"Namespace {name}"), "Namespace")
+            _put(namespace_sources, name, at.source, at.of(f"Namespace {name}"), "Namespace")
+            namespace_labels[name] = labels
         elif kind == "NetworkPolicy" and manifest.get("apiVersion", NETWORK_POLICY_API) == NETWORK_POLICY_API:
             namespace, name, where = _identity(manifest, kind, at)
             policy = parse_network_policy(namespace, name, manifest.get("spec"), where)
@@ -151,7 +191,8 @@ def external_endpoint(address: str) -> Endpoint:
 
 def _put(table: dict, key: str, value: Any, at: Location, what: str) -> None:
     if key in table:
-        other = getattr(table[key], "source", "") or "another manifest"
+        other = table[key] if isinstance(table[key], str) else getattr(table[key], "source", "")
+        other = other or "another manifest"
         raise at.error(f"duplicate {what} {key} (also defined in {other})")
     table[key] = value
 

@@ -1,0 +1,107 @@
+"""What the loader reads from real folders: stray non-Kubernetes YAML, YAML typing, paths met twice."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from netguard.errors import NetguardInputError
+from netguard.loader import build_cluster, load_paths
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod, labels: {app: web}}\n"
+
+
+def ids(cluster) -> list[str]:
+    return [e.id for e in cluster.endpoints]
+
+
+@pytest.mark.parametrize("name, text", [
+    ("kustomization.yaml", "resources:\n- pod.yaml\nnamePrefix: x-\n"),
+    ("values.yaml", "replicaCount: 3\nimage: {repository: nginx, tag: stable}\n"),
+    ("Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n"),
+    ("ci.yml", "on: [push]\njobs: {test: {runs-on: ubuntu-latest}}\n"),
+    ("null-kind.yaml", "kind: null\nmetadata: {name: x}\n"),
+])
+def test_documents_without_kind_are_not_kubernetes_objects_and_are_ignored(tmp_path, name, text):
+    (tmp_path / "pod.yaml").write_text(POD)
+    (tmp_path / name).write_text(text)
+    assert ids(load_paths([str(tmp_path)])) == ["prod/web"]
+
+
+def test_a_kind_that_is_not_a_string_is_still_an_error():
+    with pytest.raises(NetguardInputError, match="kind: expected the object's kind as a string, got int 5"):
+        build_cluster([("t.yaml", {"kind": 5})])
+
+
+def test_unquoted_dates_stay_strings_as_kubectl_reads_them(tmp_path):
+    # kubectl's YAML reader (go-yaml v2 into interface{}) keeps timestamp-looking scalars as strings.
+    (tmp_path / "pod.yaml").write_text(
+        "kind: Pod\nmetadata: {name: web, namespace: prod, labels: {released: 2024-01-01}}\n"
+    )
+    web = load_paths([str(tmp_path)]).endpoint("prod/web")
+    assert dict(web.labels) == {"released": "2024-01-01"}
+
+
+def test_a_bare_equals_sign_is_a_string(tmp_path):
+    (tmp_path / "pod.yaml").write_text(
+        "kind: Pod\nmetadata: {name: web, namespace: prod, annotations: {x: =}, labels: {a: b}}\n"
+    )
+    assert ids(load_paths([str(tmp_path)])) == ["prod/web"]
+
+
+def test_the_same_file_given_twice_is_read_once(tmp_path):
+    (tmp_path / "pod.yaml").write_text(POD)
+    assert ids(load_paths([str(tmp_path), str(tmp_path / "pod.yaml")])) == ["prod/web"]
+
+
+def test_a_symlinked_folder_is_followed_once(tmp_path):
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "pod.yaml").write_text(POD)
+    (tmp_path / "m").mkdir()
+    os.symlink(tmp_path / "shared", tmp_path / "m" / "linked")
+    os.symlink(tmp_path / "m", tmp_path / "shared" / "loop")  # a cycle must not hang or repeat
+    assert ids(load_paths([str(tmp_path / "m")])) == ["prod/web"]
+    assert ids(load_paths([str(tmp_path)])) == ["prod/web"]
+
+
+def test_a_symlinked_file_is_read(tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "pod.txt").write_text(POD)
+    (tmp_path / "m").mkdir()
+    os.symlink(tmp_path / "elsewhere" / "pod.txt", tmp_path / "m" / "pod.yaml")
+    assert ids(load_paths([str(tmp_path / "m")])) == ["prod/web"]
+
+
+def test_an_unreadable_subfolder_is_an_error_not_silently_skipped(tmp_path, monkeypatch):
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "policy.yaml").write_text(POD)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as for a folder without read permission (chmod 0 does not stop root)
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(NetguardInputError, match="locked: cannot read: Permission denied"):
+        load_paths([str(tmp_path)])
+
+
+def test_a_duplicate_namespace_names_the_other_file():
+    ns = {"kind": "Namespace", "metadata": {"name": "prod"}}
+    with pytest.raises(NetguardInputError) as caught:
+        build_cluster([("a.yaml", ns), ("b.yaml", ns)])
+    assert str(caught.value) == "b.yaml: Namespace prod: duplicate Namespace prod (also defined in a.yaml)"
+
+
+def test_typed_list_items_without_kind_take_the_lists_item_kind(tmp_path):
+    # The API server's typed lists (PodList, NetworkPolicyList, ...) leave kind out of their items.
+    (tmp_path / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: web, namespace: prod}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicyList\n"
+        "items:\n- metadata: {name: deny, namespace: prod}\n  spec: {podSelector: {}}\n"
+    )
+    cluster = load_paths([str(tmp_path)])
+    assert ids(cluster) == ["prod/web"]
+    assert [p.id for p in cluster.policies] == ["prod/deny"]
