@@ -99,11 +99,20 @@ def _one_of(kind: str, allowed: Iterable[str]):
     return check
 
 
+_IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+
+
 def _cidr(value: str) -> str:
     try:
-        return str(ipaddress.ip_network(value, strict=True))
+        network = ipaddress.ip_network(value, strict=True)
     except ValueError as err:
         raise ValueError(f"{value!r} is not a valid CIDR ({err})") from None
+    # CNIs disagree on whether IPv4-mapped addresses match IPv4 traffic; the IPv4 form is unambiguous.
+    # (::/0 is the whole family, left to the allowInternet check.)
+    if network.version == 6 and network.prefixlen > 0 and network.overlaps(_IPV4_MAPPED):
+        raise ValueError(f"{value!r} is an IPv4-mapped IPv6 range or contains one ({_IPV4_MAPPED}); "
+                         "write IPv4 destinations in IPv4 form (a.b.c.d/n)")
+    return str(network)
 
 
 def _domain(value: str) -> str:
@@ -547,6 +556,22 @@ def _check_egress(i: int, eg: EgressSpec, by_key: Mapping[str, WorkloadSpec], br
     for j, entry in enumerate(eg.cidrs):
         if ipaddress.ip_network(entry.cidr).prefixlen == 0 and not entry.allow_internet:
             problems.append(_problem(("egress", i, "cidrs", j, "cidr"), f"{entry.cidr} opens the whole internet; narrow it, or set allowInternet: true on this entry"))
+    problems.extend(_internet_in_pieces(i, eg))
+    return problems
+
+
+def _internet_in_pieces(i: int, eg: EgressSpec) -> list[str]:
+    """Narrower blocks that together cover an address family open the whole internet, private ranges
+    included (only 0.0.0.0/0 and ::/0 get them excepted): fail closed, whatever the ports."""
+    problems = []
+    for version, whole in ((4, "0.0.0.0/0"), (6, "::/0")):
+        pieces = [(j, ipaddress.ip_network(e.cidr)) for j, e in enumerate(eg.cidrs)]
+        pieces = [(j, n) for j, n in pieces if n.version == version and n.prefixlen > 0]
+        if [str(n) for n in ipaddress.collapse_addresses(n for _, n in pieces)] != [whole]:
+            continue
+        listed = ", ".join(f"cidrs[{j}]" for j, _ in pieces)
+        problems.append(_problem(("egress", i, "cidrs"), f"{listed} together open the whole IPv{version} internet; declare "
+                                 f"{whole} with allowInternet: true instead (it keeps private and link-local ranges out)"))
     return problems
 
 

@@ -82,6 +82,18 @@ BAD_INVENTORIES = {
                                             "netguard:platform.egress[2].cidrs[0].cidr: 0.0.0.0/0 opens the whole internet"),
     "ipv6 internet without allowInternet": (_append("egress", _cidr_entry("::/0")),
                                             "netguard:platform.egress[2].cidrs[0].cidr: ::/0 opens the whole internet"),
+    "the ipv4 internet in two halves": (
+        _append("egress", {"namespace": "ai-serving", "workload": "llm-server", "cidrs": [
+            {"cidr": "0.0.0.0/1", "ports": [{"port": 443}]}, {"cidr": "128.0.0.0/1", "ports": [{"port": 80}]}]}),
+        "netguard:platform.egress[2].cidrs: cidrs[0], cidrs[1] together open the whole IPv4 internet"),
+    # Pieces that cover ::/0 always hold the IPv4-mapped block, so one of them is the error.
+    "the ipv6 internet in pieces, even with allowInternet": (
+        _append("egress", {"namespace": "ai-serving", "workload": "llm-server", "cidrs": [
+            {"cidr": "8000::/1", "ports": [{"port": 443}], "allowInternet": True},
+            {"cidr": "::/2", "ports": [{"port": 443}]}, {"cidr": "4000::/2", "ports": [{"port": 443}]}]}),
+        "netguard:platform.egress[2].cidrs[1].cidr: '::/2' is an IPv4-mapped IPv6 range or contains one"),
+    "ipv4-mapped ipv6 cidr": (_append("egress", _cidr_entry("::ffff:0:0/96")),
+                              "netguard:platform.egress[2].cidrs[0].cidr: '::ffff:0:0/96' is an IPv4-mapped IPv6 range"),
     "egress for a missing workload": (_set(["egress", 0, "workload"], "ghost"),
                                       "netguard:platform.egress[0]: workload ai-ingest/ghost does not exist"),
     "unknown top-level key": (_set(["flowz"], []), "netguard:platform.flowz: unknown key"),
@@ -264,3 +276,22 @@ def test_a_system_namespace_that_is_also_the_dns_namespace_is_reported_once(refe
         parse_inventory(reference_inventory)
 
     assert len(caught.value.problems) == 1, caught.value.problems
+
+
+def test_a_plain_address_is_a_single_host_cidr(reference_inventory):
+    reference_inventory["egress"].append(_cidr_entry("203.0.113.9"))
+    assert parse_inventory(reference_inventory).egress[-1].cidrs[0].cidr == "203.0.113.9/32"
+
+
+def test_halves_of_the_internet_beside_allow_internet_are_still_an_error(reference_inventory):
+    # 0.0.0.0/0 with allowInternet keeps private ranges out; the halves would bring them back.
+    reference_inventory["egress"].append({"namespace": "ai-serving", "workload": "llm-server", "cidrs": [
+        {"cidr": "0.0.0.0/0", "ports": [{"port": 443}], "allowInternet": True},
+        {"cidr": "0.0.0.0/1", "ports": [{"port": 443}]}, {"cidr": "128.0.0.0/1", "ports": [{"port": 443}]}]})
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert caught.value.problems == ("netguard:platform.egress[2].cidrs: cidrs[1], cidrs[2] together open the whole IPv4 "
+                                     "internet; declare 0.0.0.0/0 with allowInternet: true instead (it keeps private "
+                                     "and link-local ranges out)",)
