@@ -1,7 +1,7 @@
 """Parsing and validating a networking.k8s.io/v1 NetworkPolicy manifest into the model.
 
-Validation follows the API server where a mistake could change who can talk to whom: a missing
-spec.podSelector, a peer with no selector, an ipBlock combined with selectors, a bad CIDR or
+Validation follows the API server where a mistake could change who can talk to whom: an unknown
+spec field (a misspelt ``egres`` would silently leave egress open), a missing spec.podSelector, a peer with no selector, an ipBlock combined with selectors, a bad CIDR or
 except, a bad port, endPort or protocol, a bad selector, an unknown policyTypes value.
 Defaulting follows the API server too (SetDefaults_NetworkPolicy): without policyTypes (or with an
 empty list), Ingress always applies and Egress applies when the policy has at least one egress
@@ -19,11 +19,18 @@ from .model import DIRECTIONS, EGRESS, INGRESS, NetworkPolicy, Peer, Rule
 from .ports import parse_rule_port
 from .selectors import parse_selector
 
+SPEC_FIELDS = frozenset({"podSelector", "policyTypes", "ingress", "egress"})
+
 
 def parse_network_policy(namespace: str, name: str, spec: Any, at: Location) -> NetworkPolicy:
     if not isinstance(spec, Mapping):
         raise at.key("spec").error(f"expected a mapping, got {kind_of(spec)}")
     at = at.key("spec")
+    unknown = set(spec) - SPEC_FIELDS
+    if unknown:
+        raise at.key(str(sorted(map(str, unknown))[0])).error(
+            f"unknown field of a NetworkPolicy spec (expected {', '.join(sorted(SPEC_FIELDS))})"
+        )
     if spec.get("podSelector") is None:
         raise at.key("podSelector").error(
             "a NetworkPolicy needs spec.podSelector (use {} to select every pod of the namespace)"
@@ -105,4 +112,5 @@ def _ports(raw: Any, at: Location):
         return None  # empty or missing: the rule matches all ports
     if not isinstance(raw, list):
         raise at.error(f"expected a list of ports, got {kind_of(raw)}")
-    return tuple(parse_rule_port(p, at.index(i)) for i, p in enumerate(raw))
+    # A null entry decodes to the zero NetworkPolicyPort, as `{}`: every port of TCP.
+    return tuple(parse_rule_port({} if p is None else p, at.index(i)) for i, p in enumerate(raw))

@@ -1,0 +1,30 @@
+"""NetworkPolicy specs as the API server reads them: its fields only, nulls as zero values."""
+
+from __future__ import annotations
+
+import pytest
+
+from netguard.errors import NetguardInputError
+from netguard.loader import build_cluster
+from netguard.ports import PortRange
+
+
+def load_policy(spec):
+    np = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+          "metadata": {"name": "p", "namespace": "x"}, "spec": spec}
+    return build_cluster([("np.yaml", np)]).policies[0]
+
+
+@pytest.mark.parametrize("field", ["egres", "ingres", "policyType", "selector"])
+def test_a_misspelt_spec_field_is_an_error_not_a_silently_missing_rule(field):
+    # `egres:` instead of `egress:` would otherwise leave egress unisolated without a word.
+    with pytest.raises(NetguardInputError) as caught:
+        load_policy({"podSelector": {}, field: [{}]})
+    assert caught.value.field == f"spec.{field}"
+    assert str(caught.value).startswith(f"np.yaml: NetworkPolicy x/p: spec.{field}: unknown field of a NetworkPolicy spec")
+
+
+def test_a_null_port_entry_is_the_empty_port_every_tcp_port():
+    # JSON null in a list of NetworkPolicyPort decodes to the zero value: protocol defaults to TCP, any port.
+    policy = load_policy({"podSelector": {}, "ingress": [{"ports": [None]}]})
+    assert policy.ingress[0].ports == (PortRange("TCP", 1, 65535),)
