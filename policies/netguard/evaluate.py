@@ -39,6 +39,7 @@ class SideVerdict:
     isolated: bool
     selecting: tuple[str, ...]
     admitting: tuple[Admission, ...]
+    external: bool = False  # the endpoint is outside the cluster: no policy can apply to it
 
     @property
     def ports(self) -> PortSet:
@@ -61,7 +62,7 @@ def evaluate_side(
 ) -> SideVerdict:
     """``policies`` are those of ``subject``'s namespace (others cannot select it)."""
     if subject.external:  # outside the cluster: no policy applies to it
-        return SideVerdict(direction, subject.id, peer.id, protocol, False, (), ())
+        return SideVerdict(direction, subject.id, peer.id, protocol, False, (), (), external=True)
     destination = subject if direction == INGRESS else peer
     subject_ns = cluster.namespace_labels(subject)
     peer_ns = cluster.namespace_labels(peer)

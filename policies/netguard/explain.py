@@ -21,6 +21,7 @@ class SideExplanation:
     isolated: bool
     selecting: tuple[str, ...]  # policy ids that select the endpoint for this direction
     admitting: tuple[tuple[str, int, str], ...]  # (policy id, rule index from 1, rule description)
+    external: bool = False  # the endpoint is an external address: never isolated
 
     @property
     def allowed(self) -> bool:
@@ -40,6 +41,11 @@ class SideExplanation:
 
     def lines(self, on: str) -> list[str]:
         word = self.direction.lower()
+        if self.external:
+            return [
+                f"{word} of {self.endpoint}: allowed, not isolated "
+                "(outside the cluster: no NetworkPolicy applies to it)"
+            ]
         if not self.isolated:
             return [
                 f"{word} of {self.endpoint}: allowed, not isolated "
@@ -106,7 +112,7 @@ def _side(verdict: SideVerdict, port: int) -> SideExplanation:
     )
     return SideExplanation(
         verdict.direction, verdict.endpoint_id, verdict.peer_id, verdict.isolated,
-        verdict.selecting, admitting,
+        verdict.selecting, admitting, verdict.external,
     )
 
 

@@ -54,3 +54,11 @@ def test_explain_names_the_ip_block_rule():
     assert explanation.allowed
     assert explanation.ingress.admitting == (("x/from-internet", 1, "from IPs in 8.8.8.0/24 on any port"),)
     assert "egress of external/8.8.8.8: allowed, not isolated" in explanation.to_text()
+
+
+def test_explain_says_an_external_side_is_outside_the_cluster():
+    explanation = world(PODS, externals=["8.8.8.8"]).explain("x/a", EXT, 443, "TCP")
+    text = explanation.to_text()
+    assert ("ingress of external/8.8.8.8: allowed, not isolated "
+            "(outside the cluster: no NetworkPolicy applies to it)") in text
+    assert "egress of x/a: allowed, not isolated (no NetworkPolicy with policy type Egress selects it)" in text
