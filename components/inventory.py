@@ -76,6 +76,50 @@ def _workload_name(value: str) -> str:
     return value
 
 
+def _image(value: str) -> str:
+    if not value.strip() or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an image reference (e.g. registry.example.com/ai/server:1.0; no whitespace)")
+    return value
+
+
+# CronJob schedules as the API server parses them (robfig/cron's standard parser): five fields, or a
+# macro. Time zones belong in spec.timeZone; the API server rejects TZ= in the schedule.
+_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_WEEKDAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
+_CRON_FIELDS = ((0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, _MONTHS), (0, 6, _WEEKDAYS))
+
+
+def _cron_value(text: str, low: int, high: int, names: Mapping[str, int]) -> Optional[int]:
+    value = names.get(text.lower(), int(text) if text.isdigit() else None)
+    return value if value is not None and low <= value <= high else None
+
+
+def _cron_field_ok(field: str, low: int, high: int, names: Mapping[str, int]) -> bool:
+    for part in field.split(","):
+        span, slash, step = part.partition("/")
+        if slash and (not step.isdigit() or int(step) == 0):
+            return False
+        if span in ("*", "?"):
+            continue
+        first, dash, last = span.partition("-")
+        start = _cron_value(first, low, high, names)
+        end = _cron_value(last, low, high, names) if dash else start
+        if start is None or end is None or start > end:
+            return False
+    return True
+
+
+def _schedule(value: str) -> str:
+    fields = value.split()
+    if value.strip() in _CRON_MACROS:
+        return value
+    if len(fields) != 5 or not all(_cron_field_ok(f, *spec) for f, spec in zip(fields, _CRON_FIELDS)):
+        raise ValueError(f"{value!r} is not a cron schedule (minute hour day-of-month month day-of-week, "
+                         "e.g. '0 3 * * *', or @daily; no time zone)")
+    return value
+
+
 def _port_number(value: int) -> int:
     if not 1 <= value <= 65535:
         raise ValueError(f"{value} is not a valid port (1-65535)")
@@ -116,16 +160,22 @@ def _cidr(value: str) -> str:
 
 
 def _domain(value: str) -> str:
-    if len(value) > 253 or not _DOMAIN.match(value):
+    if len(value) > 253 or not _DOMAIN.match(value) or any(len(part) > 63 for part in value.split(".")):
         raise ValueError(f"{value!r} is not a valid domain name (lowercase, e.g. models.example.com)")
     return value
 
 
+def _label_key_ok(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not all(_DNS_LABEL.match(part) for part in prefix.split("."))):
+        return False  # the prefix is a DNS subdomain: lowercase labels separated by dots
+    return len(name) <= 63 and bool(_LABEL_NAME.match(name))
+
+
 def _label_map(value: Mapping[str, str]) -> Mapping[str, str]:
     for key, val in value.items():
-        name = key.rsplit("/", 1)[-1]
-        if len(name) > 63 or not _LABEL_NAME.match(name):
-            raise ValueError(f"{key!r} is not a valid label key")
+        if not _label_key_ok(key):
+            raise ValueError(f"{key!r} is not a valid label key ([prefix/]name: a DNS subdomain prefix, a name of at most 63 letters, digits, '-', '_', '.')")
         if len(val) > 63 or not _LABEL_VALUE.match(val):
             raise ValueError(f"{val!r} is not a valid label value (for key {key!r})")
     return value
@@ -188,9 +238,9 @@ class WorkloadSpec(_Model):
     namespace: DnsLabel
     role: Role
     kind: Kind = "Deployment"
-    image: str = Field(min_length=1)
+    image: Annotated[str, AfterValidator(_image)]
     replicas: Replicas = 1
-    schedule: Optional[str] = None  # CronJob only
+    schedule: Optional[Annotated[str, AfterValidator(_schedule)]] = None  # CronJob only
     ports: tuple[PortSpec, ...] = ()
     data_class: Optional[DataClass] = None  # None: the namespace's data class
     automount_service_account_token: StrictBool = False

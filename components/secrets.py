@@ -36,6 +36,8 @@ def secret_name(store: WorkloadSpec) -> str:
 
 def secret_env(store: WorkloadSpec) -> SecretEnv:
     env = f"{store.namespace}_{store.name}_API_KEY".upper().replace("-", "_")
+    # A namespace may start with a digit, a variable name may not.
+    env = f"_{env}" if env[0].isdigit() else env
     return SecretEnv(env=env, secret=secret_name(store), key=KEY)
 
 

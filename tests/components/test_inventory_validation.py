@@ -154,6 +154,25 @@ BAD_INVENTORIES = {
     "dns pods selected by an empty selector": (
         lambda inv: inv["platform"]["dns"].__setitem__("podLabels", {}),
         "netguard:platform.platform.dns.podLabels: must name the DNS pods' labels"),
+    # Values the API server would reject: fail at validation, not halfway through `pulumi up`.
+    "cron schedule that is not cron": (_set(["workloads", 1, "schedule"], "every night"),
+                                       "netguard:platform.workloads[1].schedule: 'every night' is not a cron schedule"),
+    "cron schedule with an hour out of range": (_set(["workloads", 1, "schedule"], "0 24 * * *"),
+                                                "netguard:platform.workloads[1].schedule: '0 24 * * *' is not a cron schedule"),
+    "cron schedule with a time zone": (_set(["workloads", 1, "schedule"], "TZ=UTC 0 2 * * *"),
+                                       "netguard:platform.workloads[1].schedule: 'TZ=UTC 0 2 * * *' is not a cron schedule"),
+    "image of blanks": (_set(["workloads", 0, "image"], "   "),
+                        "netguard:platform.workloads[0].image: '   ' is not an image reference"),
+    "image with surrounding whitespace": (_set(["workloads", 0, "image"], " registry.example.com/ai/chunker:1 "),
+                                          "netguard:platform.workloads[0].image: ' registry.example.com/ai/chunker:1 ' is not an image reference"),
+    "label key with an invalid prefix": (_set(["namespaces", 0, "labels", "Team_Info/owner"], "x"),
+                                         "netguard:platform.namespaces[0].labels: 'Team_Info/owner' is not a valid label key"),
+    "label key with two slashes": (_set(["namespaces", 0, "labels", "a.io/b/c"], "x"),
+                                   "netguard:platform.namespaces[0].labels: 'a.io/b/c' is not a valid label key"),
+    "domain with a label over 63 characters": (
+        _append("egress", {"namespace": "ai-serving", "workload": "llm-server",
+                           "domains": [{"domain": "a" * 64 + ".example.com", "ports": [{"port": 443}]}]}),
+        "netguard:platform.egress[2].domains[0].domain: '" + "a" * 64 + ".example.com' is not a valid domain name"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
@@ -295,3 +314,9 @@ def test_halves_of_the_internet_beside_allow_internet_are_still_an_error(referen
     assert caught.value.problems == ("netguard:platform.egress[2].cidrs: cidrs[1], cidrs[2] together open the whole IPv4 "
                                      "internet; declare 0.0.0.0/0 with allowInternet: true instead (it keeps private "
                                      "and link-local ranges out)",)
+
+
+@pytest.mark.parametrize("schedule", ["0 2 * * *", "*/15 * * * *", "0 0 1,15 * mon-fri", "30 4 ? JAN-MAR SUN", "@daily", "@hourly"])
+def test_cron_schedules_the_api_server_accepts_are_valid(reference_inventory, schedule: str):
+    reference_inventory["workloads"][1]["schedule"] = schedule
+    assert parse_inventory(reference_inventory).workloads[1].schedule == schedule

@@ -188,3 +188,20 @@ def test_the_harness_isolates_runs_in_one_process(reference_inventory):
     assert of_type(first.resources, "pulumi:providers:kubernetes")[0].props == {"renderYamlToDirectory": "out-a"}
     assert of_type(again.resources, "pulumi:providers:kubernetes")[0].props == {}
     assert again.outputs["namespaces"] == ["solo"] and again.outputs["workloads"] == []
+
+
+def test_key_env_name_is_a_valid_variable_name_when_the_namespace_starts_with_a_digit(reference_inventory):
+    # Namespaces may start with a digit; environment variable names may not (the API server rejects them).
+    for item in reference_inventory["namespaces"] + reference_inventory["workloads"] + reference_inventory["egress"]:
+        for key in ("name", "namespace"):
+            if item.get(key) == "ai-data":
+                item[key] = "1-data"
+    for flow in reference_inventory["flows"]:
+        for end in (flow["from"], flow["to"]):
+            if end["namespace"] == "ai-data":
+                end["namespace"] = "1-data"
+
+    resources = run_stack(reference_inventory)
+
+    store = object_named(resources, "kubernetes:apps/v1:StatefulSet", "1-data", "vector-db")
+    assert [e["name"] for e in env_of(store)] == ["_1_DATA_VECTOR_DB_API_KEY"]
