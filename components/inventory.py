@@ -13,6 +13,7 @@ import json
 import re
 from functools import cached_property
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError, model_validator
@@ -403,13 +404,23 @@ def _problem(loc: Iterable[Any], message: str) -> str:
     return f"{CONFIG_KEY}.{path}: {message}" if path else f"{CONFIG_KEY}: {message}"
 
 
+# Pydantic's wording names Python types ("a valid tuple", "an instance of FlowSpec"); say it in YAML's.
+_TYPE_NAMES = {"list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
+               "model_attributes_type": "a mapping", "string_type": "a string"}
+
+
 def _messages(err: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
     problems = []
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    for e in errors:
         # AfterValidator frames and tagged-union names add entries that are not part of the path.
         loc = tuple(p for p in e["loc"] if isinstance(p, int) or not str(p).startswith("function-"))
+        if e["type"] == "too_short" and any(other["loc"][:len(e["loc"])] == e["loc"] and other is not e for other in errors):
+            continue  # the list is short only because an entry failed, and that entry is reported
         if e["type"] == "extra_forbidden":
             message = "unknown key (not part of the inventory schema)"
+        elif e["type"] in _TYPE_NAMES:
+            message = f"must be {_TYPE_NAMES[e['type']]} (got {e['input']!r})"
         elif e["type"] == "value_error":
             message = str(e["ctx"]["error"])
         elif e["type"] == "missing":
@@ -465,7 +476,7 @@ def parse_inventory(raw: Any) -> Inventory:
     flows = _validate_each(FlowSpec, "flows", doc.flows, problems)
     egress = _validate_each(EgressSpec, "egress", doc.egress, problems)
     # References to entries that failed on their own are not reported again.
-    broken = _names_of_broken(doc, namespaces, workloads)
+    broken = _names_of_broken(raw, doc, namespaces, workloads)
     problems.extend(_check_references(doc.platform, namespaces, workloads, flows, egress, broken))
     if problems:
         raise InventoryError(problems)
@@ -488,18 +499,45 @@ def _salvage(raw: Any) -> _Document:
     return _Document.model_construct(**sections)
 
 
-def _names_of_broken(doc: _Document, namespaces, workloads) -> set[str]:
+@dataclass(frozen=True)
+class _Broken:
+    """What entries that failed on their own might have declared, so references to them are not
+    reported again. "*" stands for a part that is unknown (not a string, or a whole section that is
+    not a list)."""
+
+    namespaces: frozenset[str]
+    workloads: frozenset[tuple[str, str]]
+
+    def namespace(self, name: str) -> bool:
+        return bool({name, "*"} & self.namespaces)
+
+    def workload(self, namespace: str, name: str) -> bool:
+        return any((ns, n) in self.workloads for ns in (namespace, "*") for n in (name, "*"))
+
+    def roles_in(self, namespace: str) -> bool:
+        # Any broken workload of the namespace may be the one with the role.
+        return any(ns in (namespace, "*") for ns, _ in self.workloads)
+
+
+def _known(value: Any) -> str:
+    return value if isinstance(value, str) else "*"
+
+
+def _names_of_broken(raw: Mapping[str, Any], doc: _Document, namespaces, workloads) -> _Broken:
     valid_ns = {i for i, _ in namespaces}
     valid_wl = {i for i, _ in workloads}
-    broken = {str(n.get("name")) for i, n in enumerate(doc.namespaces) if i not in valid_ns and isinstance(n, Mapping)}
+    broken_ns = {"*"} if not isinstance(raw.get("namespaces", []), list) else set()
+    broken_wl = {("*", "*")} if not isinstance(raw.get("workloads", []), list) else set()
+    for i, n in enumerate(doc.namespaces):
+        if i not in valid_ns:
+            broken_ns.add(_known(n.get("name")) if isinstance(n, Mapping) else "*")
     for i, w in enumerate(doc.workloads):
-        if i not in valid_wl and isinstance(w, Mapping):
-            # Both the workload and its namespace's roles are unknown: a role flow may rely on it.
-            broken |= {f"{w.get('namespace')}/{w.get('name')}", f"{w.get('namespace')}/role=*"}
-    return broken
+        if i not in valid_wl:
+            broken_wl.add((_known(w.get("namespace")), _known(w.get("name"))) if isinstance(w, Mapping) else ("*", "*"))
+    return _Broken(frozenset(broken_ns), frozenset(broken_wl))
 
 
-def _check_references(platform: PlatformSettings, namespaces, workloads, flows, egress, broken: set[str]) -> list[str]:
+def _check_references(platform: PlatformSettings, namespaces, workloads, flows, egress, broken: _Broken) -> list[str]:
     problems: list[str] = []
     ns_at: dict[str, int] = {}
     for i, ns in namespaces:
@@ -556,10 +594,10 @@ def _check_platform(platform: PlatformSettings, ns_at: Mapping[str, int]) -> lis
     return problems
 
 
-def _check_workload(i: int, wl: WorkloadSpec, ns_at: Mapping[str, int], broken: set[str]) -> list[str]:
+def _check_workload(i: int, wl: WorkloadSpec, ns_at: Mapping[str, int], broken: _Broken) -> list[str]:
     problems = []
     at = ("workloads", i)
-    if wl.namespace not in ns_at and wl.namespace not in broken:
+    if wl.namespace not in ns_at and not broken.namespace(wl.namespace):
         problems.append(_problem(at + ("namespace",), f"namespace {wl.namespace!r} is not declared in namespaces"))
     if wl.kind == "CronJob" and not wl.schedule:
         problems.append(_problem(at + ("schedule",), "a CronJob needs a schedule (e.g. '0 3 * * *')"))
@@ -579,17 +617,17 @@ def _check_workload(i: int, wl: WorkloadSpec, ns_at: Mapping[str, int], broken: 
     return problems
 
 
-def _check_flow(i: int, flow: FlowSpec, by_key: Mapping[str, WorkloadSpec], broken: set[str]) -> list[str]:
+def _check_flow(i: int, flow: FlowSpec, by_key: Mapping[str, WorkloadSpec], broken: _Broken) -> list[str]:
     problems = []
     at = ("flows", i)
     src = flow.source
-    if src.workload and src.key not in by_key and src.key not in broken:
+    if src.workload and src.key not in by_key and not broken.workload(src.namespace, src.workload):
         problems.append(_problem(at + ("from",), f"workload {src.key} does not exist"))
-    if src.role and f"{src.namespace}/role=*" not in broken and not any(w.namespace == src.namespace and w.role == src.role for w in by_key.values()):
+    if src.role and not broken.roles_in(src.namespace) and not any(w.namespace == src.namespace and w.role == src.role for w in by_key.values()):
         problems.append(_problem(at + ("from", "role"), f"no workload in namespace {src.namespace!r} has role {src.role!r}"))
     dst = by_key.get(flow.to.key)
     if dst is None:
-        if flow.to.key not in broken:
+        if not broken.workload(flow.to.namespace, flow.to.workload):
             problems.append(_problem(at + ("to",), f"workload {flow.to.key} does not exist"))
         return problems
     declared = {p.name for p in dst.ports}
@@ -599,10 +637,12 @@ def _check_flow(i: int, flow: FlowSpec, by_key: Mapping[str, WorkloadSpec], brok
     return problems
 
 
-def _check_egress(i: int, eg: EgressSpec, by_key: Mapping[str, WorkloadSpec], broken: set[str]) -> list[str]:
+def _check_egress(i: int, eg: EgressSpec, by_key: Mapping[str, WorkloadSpec], broken: _Broken) -> list[str]:
     problems = []
-    if eg.key not in by_key and eg.key not in broken:
+    if eg.key not in by_key and not broken.workload(eg.namespace, eg.workload):
         problems.append(_problem(("egress", i), f"workload {eg.key} does not exist"))
+    if not eg.cidrs and not eg.domains:
+        problems.append(_problem(("egress", i), "declares neither cidrs nor domains; remove the entry or list its destinations"))
     for j, entry in enumerate(eg.cidrs):
         if ipaddress.ip_network(entry.cidr).prefixlen == 0 and not entry.allow_internet:
             problems.append(_problem(("egress", i, "cidrs", j, "cidr"), f"{entry.cidr} opens the whole internet; narrow it, or set allowInternet: true on this entry"))

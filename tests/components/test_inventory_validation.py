@@ -173,6 +173,13 @@ BAD_INVENTORIES = {
         _append("egress", {"namespace": "ai-serving", "workload": "llm-server",
                            "domains": [{"domain": "a" * 64 + ".example.com", "ports": [{"port": 443}]}]}),
         "netguard:platform.egress[2].domains[0].domain: '" + "a" * 64 + ".example.com' is not a valid domain name"),
+    "egress entry that allows nothing": (
+        _append("egress", {"namespace": "ai-serving", "workload": "llm-server"}),
+        "netguard:platform.egress[2]: declares neither cidrs nor domains"),
+    "flow ports as a bare string": (_set(["flows", 0, "ports"], "grpc"),
+                                    "netguard:platform.flows[0].ports: must be a list (got 'grpc')"),
+    "flow source as a string": (_set(["flows", 0, "from"], "ai-ingest/chunker"),
+                                "netguard:platform.flows[0].from: must be a mapping (got 'ai-ingest/chunker')"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
@@ -320,3 +327,35 @@ def test_halves_of_the_internet_beside_allow_internet_are_still_an_error(referen
 def test_cron_schedules_the_api_server_accepts_are_valid(reference_inventory, schedule: str):
     reference_inventory["workloads"][1]["schedule"] = schedule
     assert parse_inventory(reference_inventory).workloads[1].schedule == schedule
+
+
+@pytest.mark.parametrize("section, references", [
+    ("namespaces", "every workload's namespace"),
+    ("workloads", "every flow's and egress entry's workload"),
+])
+def test_a_section_that_is_not_a_list_is_one_problem_not_one_per_reference(reference_inventory, section, references):
+    reference_inventory[section] = {"oops": 1}
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert caught.value.problems == (f"netguard:platform.{section}: must be a list (got {{'oops': 1}})",), references
+
+
+def test_references_to_a_workload_whose_name_is_broken_are_not_reported(reference_inventory):
+    reference_inventory["workloads"][0]["name"] = None   # chunker, which a flow and an egress entry name
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert caught.value.problems == ("netguard:platform.workloads[0].name: must be a string (got None)",)
+
+
+def test_a_bad_entry_in_a_list_with_a_minimum_is_reported_once(reference_inventory):
+    reference_inventory["egress"][0]["cidrs"][0]["ports"][0]["protocol"] = "udp"
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert caught.value.problems == ("netguard:platform.egress[0].cidrs[0].ports[0].protocol: "
+                                     "Input should be 'TCP', 'UDP' or 'SCTP' (got 'udp')",)
