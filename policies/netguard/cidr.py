@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-from .errors import Location, kind_of
+from .errors import Location, kind_of, unknown_key
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
@@ -78,9 +78,9 @@ def parse_ip(raw: Any, at: Location) -> Address:
 def parse_ip_block(raw: Any, at: Location) -> IPBlock:
     if not isinstance(raw, Mapping):
         raise at.error(f"expected a mapping with cidr and except, got {kind_of(raw)}")
-    unknown = set(raw) - {"cidr", "except"}
-    if unknown:
-        raise at.key(sorted(unknown)[0]).error("unknown field of an ipBlock")
+    unknown = unknown_key(raw, {"cidr", "except"})
+    if unknown is not None:
+        raise at.key(unknown).error("unknown field of an ipBlock")
     if raw.get("cidr") is None:
         raise at.key("cidr").error("an ipBlock needs a cidr")
     cidr = parse_network(raw["cidr"], at.key("cidr"))

@@ -71,6 +71,15 @@ class Location:
         return NetguardInputError(problem, source=self.source, obj=self.obj, field=self.field)
 
 
+def unknown_key(raw: Mapping, known: frozenset[str] | set[str]) -> str | None:
+    """The first key of ``raw`` (in text order) that is not ``known``, as text; None when all are.
+
+    YAML keys may be ints, bools or null (``1:``, ``on:``, ``~:``): compare them as text.
+    """
+    unknown = [str(k) for k in raw if k not in known]
+    return min(unknown) if unknown else None
+
+
 def kind_of(value: object) -> str:
     """A short phrase for a value of the wrong type, for error messages."""
     if value is None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .cidr import parse_ip_block
-from .errors import Location, kind_of
+from .errors import Location, kind_of, unknown_key
 from .model import DIRECTIONS, EGRESS, INGRESS, NetworkPolicy, Peer, Rule
 from .ports import parse_rule_port
 from .selectors import parse_selector
@@ -26,9 +26,9 @@ def parse_network_policy(namespace: str, name: str, spec: Any, at: Location) -> 
     if not isinstance(spec, Mapping):
         raise at.key("spec").error(f"expected a mapping, got {kind_of(spec)}")
     at = at.key("spec")
-    unknown = set(spec) - SPEC_FIELDS
-    if unknown:
-        raise at.key(str(sorted(map(str, unknown))[0])).error(
+    unknown = unknown_key(spec, SPEC_FIELDS)
+    if unknown is not None:
+        raise at.key(unknown).error(
             f"unknown field of a NetworkPolicy spec (expected {', '.join(sorted(SPEC_FIELDS))})"
         )
     if spec.get("podSelector") is None:
@@ -68,9 +68,9 @@ def _rule(raw: Any, peers_key: str, at: Location) -> Rule:
         return Rule()  # "- {}" and "-" alike: all peers, all ports
     if not isinstance(raw, Mapping):
         raise at.error(f"expected a rule mapping with {peers_key} and ports, got {kind_of(raw)}")
-    unknown = set(raw) - {peers_key, "ports"}
-    if unknown:
-        raise at.key(sorted(unknown)[0]).error(
+    unknown = unknown_key(raw, {peers_key, "ports"})
+    if unknown is not None:
+        raise at.key(unknown).error(
             f"unknown field of a rule (expected {peers_key} and ports)"
         )
     return Rule(_peers(raw.get(peers_key), at.key(peers_key)), _ports(raw.get("ports"), at.key("ports")))
@@ -87,9 +87,9 @@ def _peers(raw: Any, at: Location) -> Optional[tuple[Peer, ...]]:
 def _peer(raw: Any, at: Location) -> Peer:
     if not isinstance(raw, Mapping):
         raise at.error(f"expected a peer mapping, got {kind_of(raw)}")
-    unknown = set(raw) - {"podSelector", "namespaceSelector", "ipBlock"}
-    if unknown:
-        raise at.key(sorted(unknown)[0]).error("unknown field of a peer")
+    unknown = unknown_key(raw, {"podSelector", "namespaceSelector", "ipBlock"})
+    if unknown is not None:
+        raise at.key(unknown).error("unknown field of a peer")
     pods, namespaces, block = raw.get("podSelector"), raw.get("namespaceSelector"), raw.get("ipBlock")
     if block is not None:
         if pods is not None or namespaces is not None:

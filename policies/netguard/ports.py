@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence, Union
 
-from .errors import Location, kind_of
+from .errors import Location, kind_of, unknown_key
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 MIN_PORT = 1
@@ -177,9 +177,9 @@ def parse_rule_port(raw: Any, at: Location) -> PortMatcher:
     """One entry of a rule's ``ports`` list."""
     if not isinstance(raw, Mapping):
         raise at.error(f"expected a mapping with port and protocol, got {kind_of(raw)}")
-    unknown = set(raw) - {"port", "protocol", "endPort"}
-    if unknown:
-        raise at.key(sorted(unknown)[0]).error("unknown field of a NetworkPolicy port")
+    unknown = unknown_key(raw, {"port", "protocol", "endPort"})
+    if unknown is not None:
+        raise at.key(unknown).error("unknown field of a NetworkPolicy port")
     protocol = parse_protocol(raw.get("protocol"), at.key("protocol"))
     port = raw.get("port")
     end = raw.get("endPort")

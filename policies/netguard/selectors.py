@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .errors import Location, kind_of
+from .errors import Location, kind_of, unknown_key
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
@@ -105,9 +105,9 @@ def parse_selector(raw: Any, at: Location) -> LabelSelector:
     """Parse a LabelSelector mapping; ``None`` is not accepted here (callers decide what absent means)."""
     if not isinstance(raw, Mapping):
         raise at.error(f"expected a label selector mapping, got {kind_of(raw)}")
-    unknown = set(raw) - {"matchLabels", "matchExpressions"}
-    if unknown:
-        raise at.key(sorted(unknown)[0]).error("unknown field of a label selector")
+    unknown = unknown_key(raw, {"matchLabels", "matchExpressions"})
+    if unknown is not None:
+        raise at.key(unknown).error("unknown field of a label selector")
     labels = parse_string_map(raw.get("matchLabels"), at.key("matchLabels"))
     expressions = raw.get("matchExpressions") or []
     if not isinstance(expressions, list):

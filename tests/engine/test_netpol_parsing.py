@@ -28,3 +28,18 @@ def test_a_null_port_entry_is_the_empty_port_every_tcp_port():
     # JSON null in a list of NetworkPolicyPort decodes to the zero value: protocol defaults to TCP, any port.
     policy = load_policy({"podSelector": {}, "ingress": [{"ports": [None]}]})
     assert policy.ingress[0].ports == (PortRange("TCP", 1, 65535),)
+
+
+@pytest.mark.parametrize("spec, field", [
+    ({"podSelector": {}, "ingress": [{"from": [{"podSelector": {}, 1: "a", "b": "c"}]}]}, "spec.ingress[0].from[0].1"),
+    ({"podSelector": {1: "a", "b": "c"}}, "spec.podSelector.1"),
+    ({"podSelector": {}, "ingress": [{1: "a", "b": "c"}]}, "spec.ingress[0].1"),
+    ({"podSelector": {}, "ingress": [{"ports": [{1: "a", "b": "c"}]}]}, "spec.ingress[0].ports[0].1"),
+    ({"podSelector": {}, "ingress": [{"from": [{"ipBlock": {1: "a", "b": "c"}}]}]}, "spec.ingress[0].from[0].ipBlock.1"),
+    ({"podSelector": {}, None: 1, "b": 2}, "spec.None"),
+])
+def test_unknown_fields_of_mixed_key_types_are_one_error_line_not_a_crash(spec, field):
+    # YAML keys may be ints, bools or null (`1:`, `on:`, `~:`); naming them must not compare str with int.
+    with pytest.raises(NetguardInputError) as caught:
+        load_policy(spec)
+    assert caught.value.field == field and "unknown field" in caught.value.problem
