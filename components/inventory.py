@@ -128,8 +128,9 @@ def _port_number(value: int) -> int:
 
 
 def _port_name(value: str) -> str:
-    if len(value) > 15 or not _PORT_NAME.match(value) or not re.search(r"[a-z]", value):
-        raise ValueError(f"{value!r} is not a valid port name (IANA service name: at most 15 lowercase letters, digits, '-', with a letter)")
+    if len(value) > 15 or not _PORT_NAME.match(value) or not re.search(r"[a-z]", value) or "--" in value:
+        raise ValueError(f"{value!r} is not a valid port name (IANA service name: at most 15 lowercase letters, digits, "
+                         "single '-', with a letter)")
     return value
 
 

@@ -180,6 +180,8 @@ BAD_INVENTORIES = {
                                     "netguard:platform.flows[0].ports: must be a list (got 'grpc')"),
     "flow source as a string": (_set(["flows", 0, "from"], "ai-ingest/chunker"),
                                 "netguard:platform.flows[0].from: must be a mapping (got 'ai-ingest/chunker')"),
+    "port name with consecutive hyphens": (_set(["workloads", 0, "ports", 0, "name"], "prom--metrics"),
+                                           "netguard:platform.workloads[0].ports[0].name: 'prom--metrics' is not a valid port name"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
