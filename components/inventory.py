@@ -407,7 +407,8 @@ def _problem(loc: Iterable[Any], message: str) -> str:
 
 # Pydantic's wording names Python types ("a valid tuple", "an instance of FlowSpec"); say it in YAML's.
 _TYPE_NAMES = {"list_type": "a list", "tuple_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
-               "model_attributes_type": "a mapping", "string_type": "a string"}
+               "model_attributes_type": "a mapping", "string_type": "a string", "int_type": "a whole number",
+               "bool_type": "true or false"}
 
 
 def _messages(err: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
