@@ -61,18 +61,24 @@ def parse_network(raw: Any, at: Location) -> Network:
     if "/" not in raw:
         raise at.error(f"{raw!r} is not a CIDR (it needs a /prefix length)")
     try:
-        return ipaddress.ip_network(raw.strip(), strict=False)
+        network = ipaddress.ip_network(raw.strip(), strict=False)
     except ValueError:
         raise at.error(f"{raw!r} is not a valid IPv4 or IPv6 CIDR") from None
+    if getattr(network.network_address, "scope_id", None):
+        raise at.error(f"{raw!r} is not a valid IPv4 or IPv6 CIDR (no %zone allowed)")
+    return network
 
 
 def parse_ip(raw: Any, at: Location) -> Address:
     if not isinstance(raw, str):
         raise at.error(f"expected an IP address string, got {kind_of(raw)}")
     try:
-        return ipaddress.ip_address(raw.strip())
+        address = ipaddress.ip_address(raw.strip())
     except ValueError:
         raise at.error(f"{raw!r} is not a valid IPv4 or IPv6 address") from None
+    if getattr(address, "scope_id", None):  # fe80::1%eth0: a zone is local to one host, no pod IP
+        raise at.error(f"{raw!r} is not a valid IPv4 or IPv6 address (no %zone allowed)")
+    return address
 
 
 def parse_ip_block(raw: Any, at: Location) -> IPBlock:

@@ -33,6 +33,8 @@ BAD_POLICIES = [
     ("missing podSelector", {"ingress": []}, "spec.podSelector", "needs spec.podSelector"),
     ("invalid cidr", ingress_from({"ipBlock": {"cidr": "10.0.0.0/33"}}),
      "spec.ingress[0].from[0].ipBlock.cidr", "not a valid IPv4 or IPv6 CIDR"),
+    ("cidr with a zone", ingress_from({"ipBlock": {"cidr": "fe80::%eth0/64"}}),
+     "spec.ingress[0].from[0].ipBlock.cidr", "not a valid IPv4 or IPv6 CIDR"),
     ("cidr without prefix", ingress_from({"ipBlock": {"cidr": "10.0.0.1"}}),
      "spec.ingress[0].from[0].ipBlock.cidr", "needs a /prefix"),
     ("except outside cidr", ingress_from({"podSelector": {}}, {"ipBlock": {"cidr": "10.0.0.0/16", "except": ["10.1.0.0/16"]}}),
@@ -173,3 +175,16 @@ def test_errors_survive_pickling():
     error = error_of([netpol({"ingress": []})])
     again = pickle.loads(pickle.dumps(error))
     assert str(again) == str(error) and again.field == error.field
+
+
+@pytest.mark.parametrize("address", ["fe80::1%eth0", "10.0.0.0/8", "example.com", "", "1.2.3"])
+def test_an_external_address_is_one_plain_ip(address):
+    with pytest.raises(NetguardInputError) as caught:
+        build_cluster([], externals=[address])
+    assert caught.value.field == "--external" and "is not a valid IPv4 or IPv6 address" in caught.value.problem
+
+
+def test_a_pod_ip_with_a_zone_index_is_an_error():
+    pod = {"kind": "Pod", "metadata": {"name": "a", "namespace": "x"}, "status": {"podIP": "fe80::1%eth0"}}
+    error = error_of([pod])
+    assert (error.obj, error.field) == ("Pod x/a", "status.podIP")
