@@ -202,8 +202,10 @@ Protocol = Literal["TCP", "UDP", "SCTP"]
 
 
 class _Model(BaseModel):
+    # Validated by alias only: the inventory's keys are the camelCase ones, and `trust_tier` or
+    # `source` (the field behind `from`) are unknown keys like any other.
     model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, strict=False
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=False, strict=False
     )
 
 
@@ -331,6 +333,8 @@ class _Document(_Model):
 
 class Inventory(_Model):
     """A validated inventory. Build it with `parse_inventory`, never directly."""
+
+    model_config = ConfigDict(populate_by_name=True)  # built by parse_inventory from Python names
 
     part_of: str
     platform: PlatformSettings

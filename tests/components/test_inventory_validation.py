@@ -182,6 +182,15 @@ BAD_INVENTORIES = {
                                 "netguard:platform.flows[0].from: must be a mapping (got 'ai-ingest/chunker')"),
     "port name with consecutive hyphens": (_set(["workloads", 0, "ports", 0, "name"], "prom--metrics"),
                                            "netguard:platform.workloads[0].ports[0].name: 'prom--metrics' is not a valid port name"),
+    # Only the documented camelCase keys: a Python field name is not an inventory key.
+    "snake_case key for a camelCase field": (
+        lambda inv: inv["namespaces"][0].update({"trust_tier": inv["namespaces"][0].pop("trustTier")}),
+        "netguard:platform.namespaces[0].trust_tier: unknown key"),
+    "'source' instead of 'from' in a flow": (
+        lambda inv: inv["flows"][0].update({"source": inv["flows"][0].pop("from")}),
+        "netguard:platform.flows[0].source: unknown key"),
+    "snake_case token automount": (_set(["workloads", 0, "automount_service_account_token"], True),
+                                   "netguard:platform.workloads[0].automount_service_account_token: unknown key"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
