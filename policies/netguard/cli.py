@@ -32,7 +32,7 @@ def parse_probe(text: str) -> tuple[int, str]:
     """``80/TCP`` -> (80, "TCP"). The protocol is required and must be TCP, UDP or SCTP."""
     at = Location(field="--probe")
     port_text, slash, protocol = text.partition("/")
-    if not slash or protocol not in PROTOCOLS or not port_text.isdigit():
+    if not slash or protocol not in PROTOCOLS or not (port_text.isascii() and port_text.isdigit()):
         raise at.error(
             f"{text!r} is not PORT/PROTOCOL with a protocol among {', '.join(PROTOCOLS)} (e.g. 80/TCP)"
         )
@@ -72,7 +72,10 @@ def run(argv: Sequence[str]) -> str:
     analyzer = Analyzer(load_paths(args.paths, args.external))
     for endpoint_id, option in ((args.source, "--from"), (args.destination, "--to")):
         if endpoint_id not in {e.id for e in analyzer.cluster.endpoints}:
-            raise NetguardInputError(f"no endpoint {endpoint_id!r} in the manifests", field=option)
+            hint = ""
+            if endpoint_id.startswith("external/"):
+                hint = f" (add it with --external {endpoint_id.partition('/')[2]})"
+            raise NetguardInputError(f"no endpoint {endpoint_id!r} in the manifests{hint}", field=option)
     if args.source == args.destination:
         raise NetguardInputError(
             f"--from and --to are both {args.source!r}; traffic of an endpoint to itself is not evaluated",

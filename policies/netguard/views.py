@@ -33,6 +33,9 @@ def reach_table(endpoints: Sequence[str], probes: Sequence[tuple[int, str]], flo
     lines += [f"  {i:>{width}}  {e}" for i, e in enumerate(endpoints, start=1)]
     lines.append("Rows are sources, columns destinations: '+' allowed, '.' denied, '-' itself.")
     header = " " * (width + name_width + 4) + " ".join(f"{i:>{width}}" for i in range(1, len(endpoints) + 1))
+    if not probes:
+        lines += ["", "No probes: no endpoint declares a container port; give --probe PORT/PROTOCOL."]
+    pairs = len(endpoints) * (len(endpoints) - 1)
     for port, protocol in sorted(set(probes)):
         lines += ["", f"Probe {probe_label(port, protocol)}:", header]
         for i, src in enumerate(endpoints, start=1):
@@ -43,4 +46,6 @@ def reach_table(endpoints: Sequence[str], probes: Sequence[tuple[int, str]], flo
             lines.append(
                 f"{i:>{width}}  {src:<{name_width}}  " + " ".join(f"{c:>{width}}" for c in cells)
             )
+        count = sum(1 for f in allowed if f[2] == port and f[3] == protocol)
+        lines.append(f"Allowed on {probe_label(port, protocol)}: {count} of {pairs} ordered pairs.")
     return "\n".join(lines)

@@ -181,3 +181,26 @@ def test_python_api_answers_like_the_command(manifests):
          "from pods with app=router in namespaces with kubernetes.io/metadata.name=ai-gateway on port named http/TCP"),
     )
     assert explanation.to_dict()["allowed"] is True
+
+
+def test_a_probe_port_is_ascii_digits(capsys, manifests):
+    code, _, err = run(capsys, "reach", str(manifests), "--probe", "\u0668\u0660/TCP")  # Arabic-Indic "80"
+    assert code == 2 and "--probe" in err and err.count("\n") == 1
+
+
+def test_explain_of_an_external_not_given_says_how_to_add_it(capsys, manifests):
+    code, _, err = run(capsys, "explain", str(manifests), "--from", "ai-gateway/router",
+                       "--to", "external/8.8.8.8", "--probe", "443/TCP")
+    assert code == 2 and err.count("\n") == 1
+    assert "--to: no endpoint 'external/8.8.8.8' in the manifests (add it with --external 8.8.8.8)" in err
+
+
+def test_reach_table_counts_allowed_pairs_per_probe(capsys, manifests):
+    _, out, _ = run(capsys, "reach", str(manifests), "--probe", "8080/TCP", "--format", "table")
+    assert "Allowed on 8080/TCP: 1 of 2 ordered pairs." in out
+
+
+def test_reach_table_without_probes_says_so(capsys, tmp_path):
+    (tmp_path / "p.yaml").write_text("kind: Pod\nmetadata: {name: a}\n")
+    code, out, _ = run(capsys, "reach", str(tmp_path), "--format", "table")
+    assert code == 0 and "No probes: no endpoint declares a container port; give --probe PORT/PROTOCOL." in out
