@@ -637,7 +637,12 @@ def _check_flow(i: int, flow: FlowSpec, by_key: Mapping[str, WorkloadSpec], brok
             problems.append(_problem(at + ("to",), f"workload {flow.to.key} does not exist"))
         return problems
     declared = {p.name for p in dst.ports}
+    first: dict[str, int] = {}
     for j, name in enumerate(flow.ports):
+        if name in first:
+            problems.append(_problem(at + ("ports", j), f"{name!r} is listed twice (also ports[{first[name]}])"))
+            continue
+        first[name] = j
         if name not in declared:
             problems.append(_problem(at + ("ports", j), f"{name!r} is not a port of {flow.to.key} ({_listing(declared)})"))
     return problems

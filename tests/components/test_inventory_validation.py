@@ -191,6 +191,8 @@ BAD_INVENTORIES = {
         "netguard:platform.flows[0].source: unknown key"),
     "snake_case token automount": (_set(["workloads", 0, "automount_service_account_token"], True),
                                    "netguard:platform.workloads[0].automount_service_account_token: unknown key"),
+    "port listed twice in a flow": (_set(["flows", 0, "ports"], ["grpc", "grpc"]),
+                                    "netguard:platform.flows[0].ports[1]: 'grpc' is listed twice (also ports[0])"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
