@@ -167,3 +167,19 @@ def test_allowed_internet_still_excludes_private_and_metadata_ranges(reference_i
     v4, v6 = (rule["to"][0]["ipBlock"] for rule in rules)
     assert v4["cidr"] == "0.0.0.0/0" and {"10.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16"} <= set(v4["except"])
     assert v6["cidr"] == "::/0" and {"fc00::/7", "fe80::/10"} <= set(v6["except"])
+
+
+def test_a_flow_from_a_workload_to_itself_lets_its_replicas_reach_each_other_on_its_ports(reference_inventory):
+    # Distributed training and clustered stores talk replica to replica; under default-deny that is a flow
+    # like any other: declared, one port, the workload's own selector on both sides.
+    reference_inventory["flows"].append({"from": {"namespace": "ai-data", "workload": "feature-store"},
+                                         "to": {"namespace": "ai-data", "workload": "feature-store"}, "ports": ["grpc"]})
+
+    resources = run_stack(reference_inventory)
+
+    own = {labels.APP_NAME: "feature-store", labels.ROLE: "feature-store"}
+    ingress = object_named(resources, NETWORK_POLICY, "ai-data", "netguard-in.ai-data.feature-store.to.feature-store")
+    egress = object_named(resources, NETWORK_POLICY, "ai-data", "netguard-out.feature-store.to.ai-data.feature-store")
+    assert ingress["spec"]["podSelector"]["matchLabels"] == own == egress["spec"]["podSelector"]["matchLabels"]
+    assert ingress["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"] == own
+    assert ingress["spec"]["ingress"][0]["ports"] == egress["spec"]["egress"][0]["ports"] == [{"port": 6566, "protocol": "TCP"}]
