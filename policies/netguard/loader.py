@@ -105,7 +105,7 @@ def _unreadable_folder(error: OSError) -> None:
 
 def _documents(file: str) -> Iterator[tuple[str, Mapping]]:
     try:
-        with open(file, encoding="utf-8") as handle:
+        with open(file, "rb") as handle:  # bytes: the parser detects UTF-8 or UTF-16 by the BOM
             docs = list(yaml.load_all(handle, Loader=_Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -105,3 +105,17 @@ def test_typed_list_items_without_kind_take_the_lists_item_kind(tmp_path):
     cluster = load_paths([str(tmp_path)])
     assert ids(cluster) == ["prod/web"]
     assert [p.id for p in cluster.policies] == ["prod/deny"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-le"])
+def test_files_saved_with_a_byte_order_mark_are_read(tmp_path, encoding):
+    text = ("\ufeff" if encoding == "utf-16-le" else "") + POD.replace("\n", "\r\n")
+    (tmp_path / "pod.yaml").write_bytes(text.encode(encoding))
+    assert ids(load_paths([str(tmp_path)])) == ["prod/web"]
+
+
+def test_a_binary_file_is_one_error_line(tmp_path):
+    (tmp_path / "blob.yaml").write_bytes(b"\x00\x01\xff\xfe\xfa garbage \x80")
+    with pytest.raises(NetguardInputError) as caught:
+        load_paths([str(tmp_path)])
+    assert caught.value.source.endswith("blob.yaml") and "\n" not in str(caught.value)
