@@ -52,7 +52,7 @@ class InventoryError(ValueError):
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > 63 or not _DNS_LABEL.match(value):
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise ValueError(f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)")
     return value
 
@@ -72,7 +72,7 @@ def _selects_something(value: Mapping[str, str]) -> Mapping[str, str]:
 
 def _workload_name(value: str) -> str:
     # Workload names become Service and CronJob names: DNS-1035, and CronJob allows 52 characters.
-    if len(value) > 52 or not _DNS_1035_LABEL.match(value):
+    if len(value) > 52 or not _DNS_1035_LABEL.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid workload name (DNS-1035 label: a lowercase letter, then letters, digits, '-'; at most 52)")
     return value
 
@@ -91,15 +91,19 @@ _WEEKDAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}
 _CRON_FIELDS = ((0, 59, {}), (0, 23, {}), (1, 31, {}), (1, 12, _MONTHS), (0, 6, _WEEKDAYS))
 
 
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # not '²' or other Unicode digits
+
+
 def _cron_value(text: str, low: int, high: int, names: Mapping[str, int]) -> Optional[int]:
-    value = names.get(text.lower(), int(text) if text.isdigit() else None)
+    value = names.get(text.lower(), int(text) if _digits(text) else None)
     return value if value is not None and low <= value <= high else None
 
 
 def _cron_field_ok(field: str, low: int, high: int, names: Mapping[str, int]) -> bool:
     for part in field.split(","):
         span, slash, step = part.partition("/")
-        if slash and (not step.isdigit() or int(step) == 0):
+        if slash and (not _digits(step) or int(step) == 0):
             return False
         if span in ("*", "?"):
             continue
@@ -128,7 +132,7 @@ def _port_number(value: int) -> int:
 
 
 def _port_name(value: str) -> str:
-    if len(value) > 15 or not _PORT_NAME.match(value) or not re.search(r"[a-z]", value) or "--" in value:
+    if len(value) > 15 or not _PORT_NAME.fullmatch(value) or not re.search(r"[a-z]", value) or "--" in value:
         raise ValueError(f"{value!r} is not a valid port name (IANA service name: at most 15 lowercase letters, digits, "
                          "single '-', with a letter)")
     return value
@@ -150,6 +154,8 @@ _IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 
 def _cidr(value: str) -> str:
     try:
+        if "%" in value:
+            raise ValueError("a zone index has no place in a NetworkPolicy")
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as err:
         raise ValueError(f"{value!r} is not a valid CIDR ({err})") from None
@@ -162,23 +168,23 @@ def _cidr(value: str) -> str:
 
 
 def _domain(value: str) -> str:
-    if len(value) > 253 or not _DOMAIN.match(value) or any(len(part) > 63 for part in value.split(".")):
+    if len(value) > 253 or not _DOMAIN.fullmatch(value) or any(len(part) > 63 for part in value.split(".")):
         raise ValueError(f"{value!r} is not a valid domain name (lowercase, e.g. models.example.com)")
     return value
 
 
 def _label_key_ok(key: str) -> bool:
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not all(_DNS_LABEL.match(part) for part in prefix.split("."))):
+    if prefix and (len(prefix) > 253 or not all(_DNS_LABEL.fullmatch(part) for part in prefix.split("."))):
         return False  # the prefix is a DNS subdomain: lowercase labels separated by dots
-    return len(name) <= 63 and bool(_LABEL_NAME.match(name))
+    return len(name) <= 63 and bool(_LABEL_NAME.fullmatch(name))
 
 
 def _label_map(value: Mapping[str, str]) -> Mapping[str, str]:
     for key, val in value.items():
         if not _label_key_ok(key):
             raise ValueError(f"{key!r} is not a valid label key ([prefix/]name: a DNS subdomain prefix, a name of at most 63 letters, digits, '-', '_', '.')")
-        if len(val) > 63 or not _LABEL_VALUE.match(val):
+        if len(val) > 63 or not _LABEL_VALUE.fullmatch(val):
             raise ValueError(f"{val!r} is not a valid label value (for key {key!r})")
     return value
 

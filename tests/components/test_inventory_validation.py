@@ -193,6 +193,24 @@ BAD_INVENTORIES = {
                                    "netguard:platform.workloads[0].automount_service_account_token: unknown key"),
     "port listed twice in a flow": (_set(["flows", 0, "ports"], ["grpc", "grpc"]),
                                     "netguard:platform.flows[0].ports[1]: 'grpc' is listed twice (also ports[0])"),
+    # `$` matches before a trailing newline; the API server does not accept one.
+    "namespace name with a trailing newline": (
+        _append("namespaces", {"name": "extra\n", "trustTier": "trusted", "dataClass": "internal"}),
+        "netguard:platform.namespaces[6].name: 'extra\\n' is not a DNS-1123 label"),
+    "workload name with a trailing newline": (_set(["workloads", 1, "name"], "backfill\n"),
+                                              "netguard:platform.workloads[1].name: 'backfill\\n' is not a valid workload name"),
+    "port name with a trailing newline": (_set(["workloads", 0, "ports", 0, "name"], "metrics\n"),
+                                          "netguard:platform.workloads[0].ports[0].name: 'metrics\\n' is not a valid port name"),
+    "label value with a trailing newline": (_set(["namespaces", 0, "labels", "team"], "data-eng\n"),
+                                            "netguard:platform.namespaces[0].labels: 'data-eng\\n' is not a valid label value"),
+    "domain with a trailing newline": (
+        _append("egress", {"namespace": "ai-serving", "workload": "llm-server",
+                           "domains": [{"domain": "models.example.com\n", "ports": [{"port": 443}]}]}),
+        "netguard:platform.egress[2].domains[0].domain: 'models.example.com\\n' is not a valid domain name"),
+    "cron schedule with non-ascii digits": (_set(["workloads", 1, "schedule"], "\u00b2 * * * *"),
+                                            "netguard:platform.workloads[1].schedule: '\u00b2 * * * *' is not a cron schedule"),
+    "ipv6 cidr with a zone": (_set(["egress", 0, "cidrs", 0, "cidr"], "fe80::%eth0/64"),
+                              "netguard:platform.egress[0].cidrs[0].cidr: 'fe80::%eth0/64' is not a valid CIDR"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
