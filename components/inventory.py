@@ -667,14 +667,28 @@ def _check_egress(i: int, eg: EgressSpec, by_key: Mapping[str, WorkloadSpec], br
     return problems
 
 
+# Ranges no internet destination lies in (RFC 6890 special-purpose blocks): blocks that cover
+# everything else cover the internet.
+_NOT_INTERNET = {
+    4: tuple(map(ipaddress.ip_network, (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+        "203.0.113.0/24", "224.0.0.0/3"))),
+    6: tuple(map(ipaddress.ip_network, (
+        "::/127", "::ffff:0:0/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8"))),
+}
+
+
 def _internet_in_pieces(i: int, eg: EgressSpec) -> list[str]:
-    """Narrower blocks that together cover an address family open the whole internet, private ranges
-    included (only 0.0.0.0/0 and ::/0 get them excepted): fail closed, whatever the ports."""
+    """Narrower blocks that together cover every internet address (two halves, or the public ranges
+    spelt out) open the whole internet, and without the private ranges excepted that only 0.0.0.0/0
+    and ::/0 get: fail closed, whatever the ports."""
     problems = []
     for version, whole in ((4, "0.0.0.0/0"), (6, "::/0")):
         pieces = [(j, ipaddress.ip_network(e.cidr)) for j, e in enumerate(eg.cidrs)]
         pieces = [(j, n) for j, n in pieces if n.version == version and n.prefixlen > 0]
-        if [str(n) for n in ipaddress.collapse_addresses(n for _, n in pieces)] != [whole]:
+        covered = ipaddress.collapse_addresses([*(n for _, n in pieces), *_NOT_INTERNET[version]])
+        if not pieces or [str(n) for n in covered] != [whole]:
             continue
         listed = ", ".join(f"cidrs[{j}]" for j, _ in pieces)
         problems.append(_problem(("egress", i, "cidrs"), f"{listed} together open the whole IPv{version} internet; declare "

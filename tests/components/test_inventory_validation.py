@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import runpy
 from collections.abc import Callable
 
@@ -390,3 +391,34 @@ def test_a_bad_entry_in_a_list_with_a_minimum_is_reported_once(reference_invento
 
     assert caught.value.problems == ("netguard:platform.egress[0].cidrs[0].ports[0].protocol: "
                                      "Input should be 'TCP', 'UDP' or 'SCTP' (got 'udp')",)
+
+
+def _public_ipv4_blocks() -> list[str]:
+    """Every IPv4 address outside the private, loopback, link-local and multicast ranges, as blocks."""
+    public = [ipaddress.ip_network("0.0.0.0/0")]
+    for private in ("10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+                    "192.168.0.0/16", "224.0.0.0/3"):
+        hole = ipaddress.ip_network(private)
+        public = [part for block in public for part in (block.address_exclude(hole) if hole.subnet_of(block) else [block])]
+    return [str(block) for block in sorted(public)]
+
+
+def test_the_public_internet_spelt_out_block_by_block_needs_allow_internet(reference_inventory):
+    blocks = _public_ipv4_blocks()
+    reference_inventory["egress"].append({"namespace": "ai-serving", "workload": "llm-server",
+                                          "cidrs": [{"cidr": b, "ports": [{"port": 443}]} for b in blocks]})
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith("netguard:platform.egress[2].cidrs: cidrs[0], cidrs[1], ")
+    assert "together open the whole IPv4 internet" in caught.value.problems[0]
+
+
+def test_most_of_the_internet_is_not_the_whole_internet(reference_inventory):
+    blocks = _public_ipv4_blocks()[1:]   # without 0.0.0.0/5
+    reference_inventory["egress"].append({"namespace": "ai-serving", "workload": "llm-server",
+                                          "cidrs": [{"cidr": b, "ports": [{"port": 443}]} for b in blocks]})
+
+    assert len(parse_inventory(reference_inventory).egress[-1].cidrs) == len(blocks)
