@@ -12,7 +12,7 @@ template's labels and the ports of its ``containers`` (initContainers do not ser
 are not read). A Pod's IP is ``status.podIP`` (``status.podIPs`` is not read). Namespaces: a
 Namespace manifest gives labels; ``kubernetes.io/metadata.name`` is always set to the name, as
 the API server does. NetworkPolicies are read when their apiVersion is ``networking.k8s.io/v1``
-(or absent); other API groups' NetworkPolicy kinds (Calico, ...) are other products and ignored.
+(or ``extensions/v1beta1``, the same resource's older group, or absent); other API groups' NetworkPolicy kinds (Calico, ...) are other products and ignored.
 Duplicate ids (two endpoints, namespaces or policies with the same name) are errors.
 """
 
@@ -42,6 +42,9 @@ WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 })
 NETWORK_POLICY_API = "networking.k8s.io/v1"
+# The same Kubernetes resource under its older group (served until 1.16, converted to the above);
+# Other groups' NetworkPolicy kinds (Calico, ...) are other products.
+NETWORK_POLICY_APIS = frozenset({NETWORK_POLICY_API, "extensions/v1beta1"})
 DEFAULT_NAMESPACE = "default"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
@@ -155,7 +158,7 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
             name, labels = _namespace(manifest, at)
             _put(namespace_sources, name, at.source, at.of(f"Namespace {name}"), "Namespace")
             namespace_labels[name] = labels
-        elif kind == "NetworkPolicy" and manifest.get("apiVersion", NETWORK_POLICY_API) == NETWORK_POLICY_API:
+        elif kind == "NetworkPolicy" and _kubernetes_api(manifest.get("apiVersion")):
             namespace, name, where = _identity(manifest, kind, at)
             policy = parse_network_policy(namespace, name, manifest.get("spec"), where)
             _put(policies, policy.id, policy, where, "NetworkPolicy")
@@ -178,6 +181,11 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
         policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
     )
+
+
+def _kubernetes_api(api_version: Any) -> bool:
+    """A NetworkPolicy of Kubernetes itself: one of its API groups, or apiVersion left out."""
+    return api_version is None or (isinstance(api_version, str) and api_version in NETWORK_POLICY_APIS)
 
 
 def external_endpoint(address: str) -> Endpoint:

@@ -119,3 +119,18 @@ def test_a_binary_file_is_one_error_line(tmp_path):
     with pytest.raises(NetguardInputError) as caught:
         load_paths([str(tmp_path)])
     assert caught.value.source.endswith("blob.yaml") and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("api_version", [None, "networking.k8s.io/v1", "extensions/v1beta1"])
+def test_network_policies_of_the_kubernetes_api_are_read(api_version):
+    # extensions/v1beta1 is the same Kubernetes resource (served until 1.16, converted to
+    # networking.k8s.io/v1); `apiVersion: null` is as if it were absent.
+    np = {"apiVersion": api_version, "kind": "NetworkPolicy", "metadata": {"name": "deny", "namespace": "prod"},
+          "spec": {"podSelector": {}}}
+    assert [p.id for p in build_cluster([("np.yaml", np)]).policies] == ["prod/deny"]
+
+
+def test_network_policies_of_other_products_are_ignored():
+    np = {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": {"name": "c", "namespace": "prod"},
+          "spec": {"selector": "all()"}}
+    assert build_cluster([("np.yaml", np)]).policies == ()
