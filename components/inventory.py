@@ -47,19 +47,28 @@ class InventoryError(ValueError):
         super().__init__("\n".join([header, *(f"  - {p}" for p in self.problems)]))
 
 
+def _shown(value: Any) -> str:
+    """A value for a message: its repr, shortened when huge."""
+    text = repr(value)
+    if len(text) <= 80:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, (str, list, dict)) else ""
+    return f"{text[:60]}...{size}"
+
+
 # ---------------------------------------------------------------------------------------------
 # Field checks. Each raises ValueError with a message a user can act on; pydantic puts the path.
 
 
 def _dns_label(value: str) -> str:
     if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
-        raise ValueError(f"{value!r} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)")
+        raise ValueError(f"{_shown(value)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)")
     return value
 
 
 def _not_system_namespace(value: str) -> str:
     if value == "default" or value.startswith("kube-"):
-        raise ValueError(f"{value!r} is a Kubernetes system namespace; netguard would put it under default-deny "
+        raise ValueError(f"{_shown(value)} is a Kubernetes system namespace; netguard would put it under default-deny "
                          "and Pod Security restricted (choose another name)")
     return value
 
@@ -73,13 +82,13 @@ def _selects_something(value: Mapping[str, str]) -> Mapping[str, str]:
 def _workload_name(value: str) -> str:
     # Workload names become Service and CronJob names: DNS-1035, and CronJob allows 52 characters.
     if len(value) > 52 or not _DNS_1035_LABEL.fullmatch(value):
-        raise ValueError(f"{value!r} is not a valid workload name (DNS-1035 label: a lowercase letter, then letters, digits, '-'; at most 52)")
+        raise ValueError(f"{_shown(value)} is not a valid workload name (DNS-1035 label: a lowercase letter, then letters, digits, '-'; at most 52)")
     return value
 
 
 def _image(value: str) -> str:
     if not value.strip() or any(c.isspace() for c in value):
-        raise ValueError(f"{value!r} is not an image reference (e.g. registry.example.com/ai/server:1.0; no whitespace)")
+        raise ValueError(f"{_shown(value)} is not an image reference (e.g. registry.example.com/ai/server:1.0; no whitespace)")
     return value
 
 
@@ -120,7 +129,7 @@ def _schedule(value: str) -> str:
     if value.strip() in _CRON_MACROS:
         return value
     if len(fields) != 5 or not all(_cron_field_ok(f, *spec) for f, spec in zip(fields, _CRON_FIELDS)):
-        raise ValueError(f"{value!r} is not a cron schedule (minute hour day-of-month month day-of-week, "
+        raise ValueError(f"{_shown(value)} is not a cron schedule (minute hour day-of-month month day-of-week, "
                          "e.g. '0 3 * * *', or @daily; no time zone)")
     return value
 
@@ -133,7 +142,7 @@ def _port_number(value: int) -> int:
 
 def _port_name(value: str) -> str:
     if len(value) > 15 or not _PORT_NAME.fullmatch(value) or not re.search(r"[a-z]", value) or "--" in value:
-        raise ValueError(f"{value!r} is not a valid port name (IANA service name: at most 15 lowercase letters, digits, "
+        raise ValueError(f"{_shown(value)} is not a valid port name (IANA service name: at most 15 lowercase letters, digits, "
                          "single '-', with a letter)")
     return value
 
@@ -143,7 +152,7 @@ def _one_of(kind: str, allowed: Iterable[str]):
 
     def check(value: str) -> str:
         if value not in allowed:
-            raise ValueError(f"unknown {kind} {value!r} (expected one of: {', '.join(sorted(allowed))})")
+            raise ValueError(f"unknown {kind} {_shown(value)} (expected one of: {', '.join(sorted(allowed))})")
         return value
 
     return check
@@ -158,18 +167,18 @@ def _cidr(value: str) -> str:
             raise ValueError("a zone index has no place in a NetworkPolicy")
         network = ipaddress.ip_network(value, strict=True)
     except ValueError as err:
-        raise ValueError(f"{value!r} is not a valid CIDR ({err})") from None
+        raise ValueError(f"{_shown(value)} is not a valid CIDR ({err})") from None
     # CNIs disagree on whether IPv4-mapped addresses match IPv4 traffic; the IPv4 form is unambiguous.
     # (::/0 is the whole family, left to the allowInternet check.)
     if network.version == 6 and network.prefixlen > 0 and network.overlaps(_IPV4_MAPPED):
-        raise ValueError(f"{value!r} is an IPv4-mapped IPv6 range or contains one ({_IPV4_MAPPED}); "
+        raise ValueError(f"{_shown(value)} is an IPv4-mapped IPv6 range or contains one ({_IPV4_MAPPED}); "
                          "write IPv4 destinations in IPv4 form (a.b.c.d/n)")
     return str(network)
 
 
 def _domain(value: str) -> str:
     if len(value) > 253 or not _DOMAIN.fullmatch(value) or any(len(part) > 63 for part in value.split(".")):
-        raise ValueError(f"{value!r} is not a valid domain name (lowercase, e.g. models.example.com)")
+        raise ValueError(f"{_shown(value)} is not a valid domain name (lowercase, e.g. models.example.com)")
     return value
 
 
@@ -183,9 +192,9 @@ def _label_key_ok(key: str) -> bool:
 def _label_map(value: Mapping[str, str]) -> Mapping[str, str]:
     for key, val in value.items():
         if not _label_key_ok(key):
-            raise ValueError(f"{key!r} is not a valid label key ([prefix/]name: a DNS subdomain prefix, a name of at most 63 letters, digits, '-', '_', '.')")
+            raise ValueError(f"{_shown(key)} is not a valid label key ([prefix/]name: a DNS subdomain prefix, a name of at most 63 letters, digits, '-', '_', '.')")
         if len(val) > 63 or not _LABEL_VALUE.fullmatch(val):
-            raise ValueError(f"{val!r} is not a valid label value (for key {key!r})")
+            raise ValueError(f"{_shown(val)} is not a valid label value (for key {_shown(key)})")
     return value
 
 
@@ -432,13 +441,13 @@ def _messages(err: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
         if e["type"] == "extra_forbidden":
             message = "unknown key (not part of the inventory schema)"
         elif e["type"] in _TYPE_NAMES:
-            message = f"must be {_TYPE_NAMES[e['type']]} (got {e['input']!r})"
+            message = f"must be {_TYPE_NAMES[e['type']]} (got {_shown(e['input'])})"
         elif e["type"] == "value_error":
             message = str(e["ctx"]["error"])
         elif e["type"] == "missing":
             message = "is required"
         else:
-            message = f"{e['msg']} (got {e['input']!r})"
+            message = f"{e['msg']} (got {_shown(e['input'])})"
         problems.append(_problem(prefix + loc, message))
     return problems
 
@@ -505,7 +514,7 @@ def parse_inventory(raw: Any) -> Inventory:
 def _salvage(raw: Any) -> _Document:
     """The sections that are at least lists, so their entries are still checked and reported."""
     if not isinstance(raw, Mapping):
-        got = f"the string {raw[:60]!r}" if isinstance(raw, str) else type(raw).__name__
+        got = f"the string {_shown(raw)}" if isinstance(raw, str) else type(raw).__name__
         raise InventoryError([_problem((), f"must be a mapping with namespaces, workloads, flows and egress (got {got})")])
     sections = {key: raw[key] for key in ("namespaces", "workloads", "flows", "egress") if isinstance(raw.get(key), list)}
     return _Document.model_construct(**sections)

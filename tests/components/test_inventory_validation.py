@@ -422,3 +422,20 @@ def test_most_of_the_internet_is_not_the_whole_internet(reference_inventory):
                                           "cidrs": [{"cidr": b, "ports": [{"port": 443}]} for b in blocks]})
 
     assert len(parse_inventory(reference_inventory).egress[-1].cidrs) == len(blocks)
+
+
+@pytest.mark.parametrize("mutate", [
+    _set(["namespaces", 0, "name"], "a" * 5000),
+    _set(["workloads", 0, "name"], "w" * 5000),
+    _set(["namespaces", 0, "labels", "team"], "t" * 5000),
+    _set(["workloads", 0, "ports"], "p" * 5000),
+    _set(["workloads", 0, "image"], " " + "i" * 5000),
+])
+def test_a_huge_value_is_shortened_in_the_error(reference_inventory, mutate):
+    mutate(reference_inventory)
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert all(len(p) < 400 for p in caught.value.problems), caught.value.problems
+    assert "(5000 characters)" in str(caught.value) or "(5001 characters)" in str(caught.value)
