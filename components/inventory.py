@@ -540,8 +540,12 @@ class _Broken:
         return any(ns in (namespace, "*") for ns, _ in self.workloads)
 
 
-def _known(value: Any) -> str:
-    return value if isinstance(value, str) else "*"
+def _known(value: Any, check) -> str:
+    """A broken entry's name when it is a valid one; "*" when the name itself is what broke."""
+    try:
+        return check(value) if isinstance(value, str) else "*"
+    except ValueError:
+        return "*"
 
 
 def _names_of_broken(raw: Mapping[str, Any], doc: _Document, namespaces, workloads) -> _Broken:
@@ -551,10 +555,11 @@ def _names_of_broken(raw: Mapping[str, Any], doc: _Document, namespaces, workloa
     broken_wl = {("*", "*")} if not isinstance(raw.get("workloads", []), list) else set()
     for i, n in enumerate(doc.namespaces):
         if i not in valid_ns:
-            broken_ns.add(_known(n.get("name")) if isinstance(n, Mapping) else "*")
+            broken_ns.add(_known(n.get("name"), _dns_label) if isinstance(n, Mapping) else "*")
     for i, w in enumerate(doc.workloads):
         if i not in valid_wl:
-            broken_wl.add((_known(w.get("namespace")), _known(w.get("name"))) if isinstance(w, Mapping) else ("*", "*"))
+            broken_wl.add((_known(w.get("namespace"), _dns_label), _known(w.get("name"), _workload_name))
+                          if isinstance(w, Mapping) else ("*", "*"))
     return _Broken(frozenset(broken_ns), frozenset(broken_wl))
 
 

@@ -374,13 +374,18 @@ def test_a_section_that_is_not_a_list_is_one_problem_not_one_per_reference(refer
     assert caught.value.problems == (f"netguard:platform.{section}: must be a list (got {{'oops': 1}})",), references
 
 
-def test_references_to_a_workload_whose_name_is_broken_are_not_reported(reference_inventory):
-    reference_inventory["workloads"][0]["name"] = None   # chunker, which a flow and an egress entry name
+@pytest.mark.parametrize("name, problem", [
+    (None, "must be a string (got None)"),
+    ("Chunker", "'Chunker' is not a valid workload name"),
+])
+def test_references_to_a_workload_whose_name_is_broken_are_not_reported(reference_inventory, name, problem):
+    reference_inventory["workloads"][0]["name"] = name   # chunker, which a flow and an egress entry name
 
     with pytest.raises(InventoryError) as caught:
         parse_inventory(reference_inventory)
 
-    assert caught.value.problems == ("netguard:platform.workloads[0].name: must be a string (got None)",)
+    assert len(caught.value.problems) == 1, caught.value.problems
+    assert caught.value.problems[0].startswith(f"netguard:platform.workloads[0].name: {problem}")
 
 
 def test_a_bad_entry_in_a_list_with_a_minimum_is_reported_once(reference_inventory):
