@@ -1,13 +1,16 @@
 """The ``netguard`` command: ``reach`` (the matrix) and ``explain`` (one connection, with reasons).
 
 Exit 0 on success; on bad input (manifests, --probe, --external, an unknown endpoint, a missing
-path) exit 2 with one line on stderr naming the file, object, field and problem.
+path) exit 2 with one line on stderr naming the file, object, field and problem; when the output
+cannot be written (a full disk) exit 1 with one line. A reader that stops early (``| head``) is
+no error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -18,6 +21,7 @@ from .ports import PROTOCOLS, parse_port_number
 from .views import reach_json, reach_table
 
 EXIT_OK = 0
+EXIT_OUTPUT = 1
 EXIT_INPUT = 2
 
 
@@ -93,8 +97,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except NetguardInputError as error:
         print(f"netguard: {error}", file=sys.stderr)
         return EXIT_INPUT
-    sys.stdout.write(output + "\n")
+    try:
+        sys.stdout.write(output + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()  # the reader stopped early (`| head`): nothing more to say
+    except OSError as error:
+        print(f"netguard: cannot write the output: {error.strerror or error}", file=sys.stderr)
+        return EXIT_OUTPUT
     return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -204,3 +204,27 @@ def test_reach_table_without_probes_says_so(capsys, tmp_path):
     (tmp_path / "p.yaml").write_text("kind: Pod\nmetadata: {name: a}\n")
     code, out, _ = run(capsys, "reach", str(tmp_path), "--format", "table")
     assert code == 0 and "No probes: no endpoint declares a container port; give --probe PORT/PROTOCOL." in out
+
+
+class _FailingStdout:
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        raise self.error
+
+
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(capsys, monkeypatch, manifests):
+    monkeypatch.setattr(sys, "stdout", _FailingStdout(OSError(28, "No space left on device")))
+    code = main(["reach", str(manifests)])
+    assert code == 1
+    assert capsys.readouterr().err == "netguard: cannot write the output: No space left on device\n"
+
+
+def test_a_reader_that_stops_early_is_no_error(capsys, monkeypatch, manifests):
+    monkeypatch.setattr(sys, "stdout", _FailingStdout(BrokenPipeError(32, "Broken pipe")))  # | head
+    assert main(["reach", str(manifests)]) == 0
+    assert capsys.readouterr().err == ""
