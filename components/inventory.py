@@ -83,6 +83,9 @@ def _workload_name(value: str) -> str:
     # Workload names become Service and CronJob names: DNS-1035, and CronJob allows 52 characters.
     if len(value) > 52 or not _DNS_1035_LABEL.fullmatch(value):
         raise ValueError(f"{_shown(value)} is not a valid workload name (DNS-1035 label: a lowercase letter, then letters, digits, '-'; at most 52)")
+    if value == "default":
+        # The workload's own ServiceAccount takes its name: this one exists already and is shared.
+        raise ValueError("'default' is the name of every namespace's default ServiceAccount; choose another workload name")
     return value
 
 

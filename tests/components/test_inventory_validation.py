@@ -212,6 +212,8 @@ BAD_INVENTORIES = {
                                             "netguard:platform.workloads[1].schedule: '\u00b2 * * * *' is not a cron schedule"),
     "ipv6 cidr with a zone": (_set(["egress", 0, "cidrs", 0, "cidr"], "fe80::%eth0/64"),
                               "netguard:platform.egress[0].cidrs[0].cidr: 'fe80::%eth0/64' is not a valid CIDR"),
+    "workload named default": (_set(["workloads", 0, "name"], "default"),
+                               "netguard:platform.workloads[0].name: 'default' is the name of every namespace's default ServiceAccount"),
     "role in another case": (_set(["workloads", 0, "role"], "Preprocessing"),
                              "netguard:platform.workloads[0].role: unknown role 'Preprocessing'"),
 }
