@@ -117,6 +117,9 @@ def _documents(file: str) -> Iterator[tuple[str, Mapping]]:
         raise NetguardInputError(f"unreadable YAML: {problem}", source=file, field=where) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise NetguardInputError(f"cannot read: {exc}", source=file) from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        # PyYAML's constructors fail this way on explicitly tagged values (`!!int abc`, `!!float x`).
+        raise NetguardInputError(f"unreadable YAML: a tagged value cannot be read ({exc})", source=file) from None
     for i, doc in enumerate(docs):
         yield from _expand(doc, Location(file, f"document {i + 1}"))
 

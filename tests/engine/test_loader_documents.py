@@ -134,3 +134,12 @@ def test_network_policies_of_other_products_are_ignored():
     np = {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": {"name": "c", "namespace": "prod"},
           "spec": {"selector": "all()"}}
     assert build_cluster([("np.yaml", np)]).policies == ()
+
+
+@pytest.mark.parametrize("value", ["!!float 1ort", "!!timestamp 2001-13-99x", "!!int abc"])
+def test_a_badly_tagged_scalar_is_unreadable_yaml_not_a_crash(tmp_path, value):
+    # PyYAML's constructors raise ValueError/AttributeError here, not YAMLError.
+    (tmp_path / "pod.yaml").write_text(f"kind: Pod\nmetadata: {{name: web, labels: {{a: {value}}}}}\n")
+    with pytest.raises(NetguardInputError) as caught:
+        load_paths([str(tmp_path)])
+    assert "unreadable YAML" in caught.value.problem and "\n" not in str(caught.value)
