@@ -501,7 +501,7 @@ def parse_inventory(raw: Any) -> Inventory:
     egress = _validate_each(EgressSpec, "egress", doc.egress, problems)
     # References to entries that failed on their own are not reported again.
     broken = _names_of_broken(raw, doc, namespaces, workloads)
-    problems.extend(_check_references(doc.platform, namespaces, workloads, flows, egress, broken))
+    problems.extend(_check_references(_platform_namespaces(raw), namespaces, workloads, flows, egress, broken))
     if problems:
         raise InventoryError(problems)
     return Inventory(
@@ -556,17 +556,28 @@ def _names_of_broken(raw: Mapping[str, Any], doc: _Document, namespaces, workloa
     valid_wl = {i for i, _ in workloads}
     broken_ns = {"*"} if not isinstance(raw.get("namespaces", []), list) else set()
     broken_wl = {("*", "*")} if not isinstance(raw.get("workloads", []), list) else set()
+    # An entry that is not a mapping (a stray "-") declares nothing, so it stands for nothing.
     for i, n in enumerate(doc.namespaces):
-        if i not in valid_ns:
-            broken_ns.add(_known(n.get("name"), _dns_label) if isinstance(n, Mapping) else "*")
+        if i not in valid_ns and isinstance(n, Mapping):
+            broken_ns.add(_known(n.get("name"), _dns_label))
     for i, w in enumerate(doc.workloads):
-        if i not in valid_wl:
-            broken_wl.add((_known(w.get("namespace"), _dns_label), _known(w.get("name"), _workload_name))
-                          if isinstance(w, Mapping) else ("*", "*"))
+        if i not in valid_wl and isinstance(w, Mapping):
+            broken_wl.add((_known(w.get("namespace"), _dns_label), _known(w.get("name"), _workload_name)))
     return _Broken(frozenset(broken_ns), frozenset(broken_wl))
 
 
-def _check_references(platform: PlatformSettings, namespaces, workloads, flows, egress, broken: _Broken) -> list[str]:
+def _platform_namespaces(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The DNS and monitoring namespaces as written, so they are checked even when another platform
+    setting is broken (and the validated settings are not at hand)."""
+    platform = raw.get("platform")
+    platform = platform if isinstance(platform, Mapping) else {}
+    dns = platform.get("dns")
+    dns = dns if isinstance(dns, Mapping) else {}
+    return {("platform", "dns", "namespace"): dns.get("namespace", DnsSettings().namespace),
+            ("platform", "monitoringNamespace"): platform.get("monitoringNamespace")}
+
+
+def _check_references(platform: Mapping[tuple[str, ...], Any], namespaces, workloads, flows, egress, broken: _Broken) -> list[str]:
     problems: list[str] = []
     ns_at: dict[str, int] = {}
     for i, ns in namespaces:
@@ -606,21 +617,19 @@ def _check_references(platform: PlatformSettings, namespaces, workloads, flows, 
     return problems
 
 
-def _check_platform(platform: PlatformSettings, ns_at: Mapping[str, int]) -> list[str]:
+def _check_platform(platform: Mapping[tuple[str, ...], Any], ns_at: Mapping[str, int]) -> list[str]:
     """The cluster's DNS and monitoring live outside the AI namespaces: under default-deny the DNS pods
     would answer nobody, and a monitoring namespace that runs AI workloads would let them scrape every
     metrics port."""
-    problems = []
-    if platform.dns.namespace in ns_at:
-        problems.append(_problem(("platform", "dns", "namespace"),
-                                 f"{platform.dns.namespace!r} is an AI namespace (namespaces[{ns_at[platform.dns.namespace]}]); "
-                                 "name the namespace the cluster DNS pods run in"))
-    monitoring = platform.monitoring_namespace
-    if monitoring in ns_at:
-        problems.append(_problem(("platform", "monitoringNamespace"),
-                                 f"{monitoring!r} is an AI namespace (namespaces[{ns_at[monitoring]}]); its workloads could "
-                                 "scrape every metrics port: name a namespace that runs only the monitoring stack"))
-    return problems
+    why = {
+        ("platform", "dns", "namespace"): "name the namespace the cluster DNS pods run in",
+        ("platform", "monitoringNamespace"): "its workloads could scrape every metrics port: name a namespace "
+                                             "that runs only the monitoring stack",
+    }
+    return [
+        _problem(path, f"{name!r} is an AI namespace (namespaces[{ns_at[name]}]); {why[path]}")
+        for path, name in platform.items() if isinstance(name, str) and name in ns_at
+    ]
 
 
 def _check_workload(i: int, wl: WorkloadSpec, ns_at: Mapping[str, int], broken: _Broken) -> list[str]:

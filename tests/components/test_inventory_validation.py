@@ -446,3 +446,31 @@ def test_a_huge_value_is_shortened_in_the_error(reference_inventory, mutate):
 
     assert all(len(p) < 400 for p in caught.value.problems), caught.value.problems
     assert "(5000 characters)" in str(caught.value) or "(5001 characters)" in str(caught.value)
+
+
+def test_an_empty_list_entry_does_not_hide_other_problems(reference_inventory):
+    reference_inventory["namespaces"].append(None)    # a stray "-" in the YAML
+    reference_inventory["workloads"].append(None)
+    reference_inventory["workloads"][1]["namespace"] = "ai-nowhere"   # embed-backfill: nothing refers to it
+    reference_inventory["flows"][1]["to"]["workload"] = "ghost"
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert caught.value.problems == (
+        "netguard:platform.namespaces[6]: must be a mapping (got None)",
+        "netguard:platform.workloads[9]: must be a mapping (got None)",
+        "netguard:platform.workloads[1].namespace: namespace 'ai-nowhere' is not declared in namespaces",
+        "netguard:platform.flows[1].to: workload ai-data/ghost does not exist",
+    )
+
+
+def test_a_monitoring_namespace_that_is_an_ai_namespace_is_reported_beside_other_platform_problems(reference_inventory):
+    reference_inventory["platform"]["monitoringNamespace"] = "ai-serving"
+    reference_inventory["platform"]["dns"]["podLabels"] = {}
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert [p.split(":")[1] for p in caught.value.problems] == ["platform.platform.dns.podLabels",
+                                                                 "platform.platform.monitoringNamespace"]
