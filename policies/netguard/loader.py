@@ -53,11 +53,36 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser 
 _KEPT_AS_STRINGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # Called on every mapping before its merge keys (`<<`) are folded in: the keys as written.
+        checked = self.__dict__.setdefault("_checked_mappings", {})
+        if id(node) not in checked:
+            checked[id(node)] = node  # kept alive, so that no other node takes its id
+            _unique_keys(node)
+        super().flatten_mapping(node)
+
+
+def _unique_keys(node: yaml.MappingNode) -> None:
+    """As kubectl's YAML reader: a key written twice in one mapping is an error, not "last wins"."""
+    lines: dict[tuple[str, str], int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
+            continue
+        if (key.tag, key.value) in lines:
+            first = lines[(key.tag, key.value)]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"mapping key {key.value!r} already defined at line {first + 1}", key.start_mark
+            )
+        lines[(key.tag, key.value)] = key.start_mark.line
 
 
 def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:

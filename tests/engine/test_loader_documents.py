@@ -143,3 +143,25 @@ def test_a_badly_tagged_scalar_is_unreadable_yaml_not_a_crash(tmp_path, value):
     with pytest.raises(NetguardInputError) as caught:
         load_paths([str(tmp_path)])
     assert "unreadable YAML" in caught.value.problem and "\n" not in str(caught.value)
+
+
+def test_a_key_written_twice_in_one_mapping_is_an_error_as_in_kubectl(tmp_path):
+    # kubectl: "yaml: unmarshal errors: line 7: mapping key "ingress" already defined at line 5".
+    # PyYAML would silently keep the last one, which may open what the first one closed.
+    (tmp_path / "np.yaml").write_text(
+        "kind: NetworkPolicy\nmetadata: {name: p, namespace: x}\nspec:\n  podSelector: {}\n"
+        "  ingress:\n  - from: [{podSelector: {matchLabels: {app: gw}}}]\n  ingress:\n  - {}\n"
+    )
+    with pytest.raises(NetguardInputError) as caught:
+        load_paths([str(tmp_path)])
+    error = caught.value
+    assert (error.field, error.problem) == ("line 7", "unreadable YAML: mapping key 'ingress' already defined at line 5")
+
+
+def test_merge_keys_may_be_overridden_without_a_duplicate_error(tmp_path):
+    (tmp_path / "pods.yaml").write_text(
+        "kind: List\nbase: &base {app: web, tier: fe}\nmore: &more {<<: *base, zone: a}\nitems:\n"
+        "- kind: Pod\n  metadata:\n    name: web\n    namespace: prod\n    labels: {<<: *more, tier: be, zone: b}\n"
+    )
+    web = load_paths([str(tmp_path)]).endpoint("prod/web")
+    assert dict(web.labels) == {"app": "web", "tier": "be", "zone": "b"}
