@@ -458,13 +458,22 @@ def _messages(err: ValidationError, prefix: tuple[Any, ...]) -> list[str]:
 M = TypeVar("M", bound=_Model)
 
 
-def _validate_each(model: type[M], section: str, raw: list[Any], problems: list[str]) -> list[tuple[int, M]]:
+def _locations(err: ValidationError) -> set[tuple[Any, ...]]:
+    return {tuple(p for p in e["loc"] if isinstance(p, int) or not str(p).startswith("function-"))
+            for e in err.errors(include_url=False)}
+
+
+def _validate_each(model: type[M], section: str, raw: list[Any], problems: list[str],
+                   failed: Optional[dict[int, set[tuple[Any, ...]]]] = None) -> list[tuple[int, M]]:
+    """The entries that validate; the others' problems go to `problems`, where they broke to `failed`."""
     valid = []
     for index, item in enumerate(raw):
         try:
             valid.append((index, model.model_validate(item)))
         except ValidationError as err:
             problems.extend(_messages(err, (section, index)))
+            if failed is not None:
+                failed[index] = _locations(err)
     return valid
 
 
@@ -496,12 +505,19 @@ def parse_inventory(raw: Any) -> Inventory:
         # An inventory that declares nothing is a mistake (a misplaced or misspelt section), not a platform.
         problems.append(_problem(("namespaces",), "declare at least one namespace"))
     namespaces = _validate_each(NamespaceSpec, "namespaces", doc.namespaces, problems)
-    workloads = _validate_each(WorkloadSpec, "workloads", doc.workloads, problems)
+    failed_workloads: dict[int, set[tuple[Any, ...]]] = {}
+    workloads = _validate_each(WorkloadSpec, "workloads", doc.workloads, problems, failed_workloads)
     flows = _validate_each(FlowSpec, "flows", doc.flows, problems)
     egress = _validate_each(EgressSpec, "egress", doc.egress, problems)
     # References to entries that failed on their own are not reported again.
     broken = _names_of_broken(raw, doc, namespaces, workloads)
     problems.extend(_check_references(_platform_namespaces(raw), namespaces, workloads, flows, egress, broken))
+    # A workload with a bad field still gets the checks of its other fields against each other.
+    ns_names = {n.name for _, n in namespaces}
+    for index, locs in failed_workloads.items():
+        if isinstance(doc.workloads[index], Mapping):
+            facts = _WorkloadFacts.salvaged(doc.workloads[index], locs)
+            problems.extend(_check_workload_facts(index, facts, ns_names, broken))
     if problems:
         raise InventoryError(problems)
     return Inventory(
@@ -632,25 +648,75 @@ def _check_platform(platform: Mapping[tuple[str, ...], Any], ns_at: Mapping[str,
     ]
 
 
+@dataclass(frozen=True)
+class _WorkloadFacts:
+    """What the cross-field checks need of a workload. None where a broken field leaves it unknown,
+    so a field that failed is never checked again against the others."""
+
+    namespace: Optional[str]
+    kind: Optional[str]
+    schedule_known: bool
+    schedule: Any
+    ports: Optional[tuple[tuple[int, Optional[str], Optional[tuple[int, str]]], ...]]  # (index, name, (number, protocol))
+    metrics_port: Optional[str]
+
+    @staticmethod
+    def of(wl: WorkloadSpec) -> "_WorkloadFacts":
+        ports = tuple((j, p.name, (p.port, p.protocol)) for j, p in enumerate(wl.ports))
+        return _WorkloadFacts(wl.namespace, wl.kind, True, wl.schedule, ports, wl.metrics_port)
+
+    @staticmethod
+    def salvaged(raw: Mapping[str, Any], failed: set[tuple[Any, ...]]) -> "_WorkloadFacts":
+        def ok(*path: Any) -> bool:
+            return not any(loc[:len(path)] == path or path[:len(loc)] == loc for loc in failed)
+
+        raw_ports = raw.get("ports", [])
+        ports = None
+        if ("ports",) not in failed and isinstance(raw_ports, list) and all(isinstance(p, Mapping) for p in raw_ports):
+            ports = tuple(
+                (j, p.get("name") if ok("ports", j, "name") else None,
+                 (p.get("port"), p.get("protocol", "TCP")) if ok("ports", j, "port") and ok("ports", j, "protocol") else None)
+                for j, p in enumerate(raw_ports)
+            )
+        return _WorkloadFacts(
+            namespace=raw.get("namespace") if ok("namespace") else None,
+            kind=raw.get("kind", "Deployment") if ok("kind") else None,
+            schedule_known=ok("schedule"),
+            schedule=raw.get("schedule"),
+            ports=ports,
+            metrics_port=raw.get("metricsPort") if ok("metricsPort") else None,
+        )
+
+
 def _check_workload(i: int, wl: WorkloadSpec, ns_at: Mapping[str, int], broken: _Broken) -> list[str]:
+    return _check_workload_facts(i, _WorkloadFacts.of(wl), ns_at, broken)
+
+
+def _check_workload_facts(i: int, wl: _WorkloadFacts, ns_at, broken: _Broken) -> list[str]:
     problems = []
     at = ("workloads", i)
-    if wl.namespace not in ns_at and not broken.namespace(wl.namespace):
+    if wl.namespace is not None and wl.namespace not in ns_at and not broken.namespace(wl.namespace):
         problems.append(_problem(at + ("namespace",), f"namespace {wl.namespace!r} is not declared in namespaces"))
-    if wl.kind == "CronJob" and not wl.schedule:
-        problems.append(_problem(at + ("schedule",), "a CronJob needs a schedule (e.g. '0 3 * * *')"))
-    if wl.kind != "CronJob" and wl.schedule:
-        problems.append(_problem(at + ("schedule",), f"only a CronJob has a schedule, not a {wl.kind}"))
+    if wl.kind is not None and wl.schedule_known:
+        if wl.kind == "CronJob" and not wl.schedule:
+            problems.append(_problem(at + ("schedule",), "a CronJob needs a schedule (e.g. '0 3 * * *')"))
+        if wl.kind != "CronJob" and wl.schedule:
+            problems.append(_problem(at + ("schedule",), f"only a CronJob has a schedule, not a {wl.kind}"))
+    if wl.ports is None:
+        return problems
     names: dict[str, int] = {}
     numbers: dict[tuple[int, str], int] = {}
-    for j, port in enumerate(wl.ports):
-        if port.name in names:
-            problems.append(_problem(at + ("ports", j, "name"), f"duplicate port name {port.name!r} (also ports[{names[port.name]}])"))
-        names.setdefault(port.name, j)
-        if (port.port, port.protocol) in numbers:
-            problems.append(_problem(at + ("ports", j, "port"), f"duplicate port {port.port}/{port.protocol} (also ports[{numbers[(port.port, port.protocol)]}])"))
-        numbers.setdefault((port.port, port.protocol), j)
-    if wl.metrics_port is not None and wl.metrics_port not in names:
+    for j, name, number in wl.ports:
+        if name is not None:
+            if name in names:
+                problems.append(_problem(at + ("ports", j, "name"), f"duplicate port name {name!r} (also ports[{names[name]}])"))
+            names.setdefault(name, j)
+        if number is not None:
+            if number in numbers:
+                problems.append(_problem(at + ("ports", j, "port"), f"duplicate port {number[0]}/{number[1]} (also ports[{numbers[number]}])"))
+            numbers.setdefault(number, j)
+    names_known = all(name is not None for _, name, _ in wl.ports)
+    if wl.metrics_port is not None and names_known and wl.metrics_port not in names:
         problems.append(_problem(at + ("metricsPort",), f"{wl.metrics_port!r} is not one of this workload's ports ({_listing(names)})"))
     return problems
 

@@ -474,3 +474,36 @@ def test_a_monitoring_namespace_that_is_an_ai_namespace_is_reported_beside_other
 
     assert [p.split(":")[1] for p in caught.value.problems] == ["platform.platform.dns.podLabels",
                                                                  "platform.platform.monitoringNamespace"]
+
+
+def test_a_workload_with_a_bad_field_still_gets_its_other_checks(reference_inventory):
+    backfill = reference_inventory["workloads"][1]           # the CronJob embed-backfill
+    backfill["schedule"] = None
+    backfill["image"] = " "
+    backfill["namespace"] = "ai-nowhere"
+    backfill["ports"] = [{"name": "metrics", "port": 70000}, {"name": "metrics", "port": 9090}]
+    backfill["metricsPort"] = "prom"
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert [p.split(": ")[0] for p in caught.value.problems] == [
+        "netguard:platform.workloads[1].image",
+        "netguard:platform.workloads[1].ports[0].port",
+        "netguard:platform.workloads[1].namespace",
+        "netguard:platform.workloads[1].schedule",
+        "netguard:platform.workloads[1].ports[1].name",
+        "netguard:platform.workloads[1].metricsPort",
+    ], caught.value.problems
+
+
+def test_a_field_that_failed_is_not_checked_again_against_the_others(reference_inventory):
+    chunker = reference_inventory["workloads"][0]
+    chunker["kind"] = "Cronjob"                  # unknown kind: whether it needs a schedule is moot
+    chunker["ports"][0]["name"] = "Metrics"      # invalid port name: metricsPort cannot be checked against it
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert [p.split(": ")[0] for p in caught.value.problems] == [
+        "netguard:platform.workloads[0].kind", "netguard:platform.workloads[0].ports[0].name"]
