@@ -507,17 +507,28 @@ def parse_inventory(raw: Any) -> Inventory:
     namespaces = _validate_each(NamespaceSpec, "namespaces", doc.namespaces, problems)
     failed_workloads: dict[int, set[tuple[Any, ...]]] = {}
     workloads = _validate_each(WorkloadSpec, "workloads", doc.workloads, problems, failed_workloads)
-    flows = _validate_each(FlowSpec, "flows", doc.flows, problems)
-    egress = _validate_each(EgressSpec, "egress", doc.egress, problems)
+    failed_flows: dict[int, set[tuple[Any, ...]]] = {}
+    flows = _validate_each(FlowSpec, "flows", doc.flows, problems, failed_flows)
+    failed_egress: dict[int, set[tuple[Any, ...]]] = {}
+    egress = _validate_each(EgressSpec, "egress", doc.egress, problems, failed_egress)
     # References to entries that failed on their own are not reported again.
     broken = _names_of_broken(raw, doc, namespaces, workloads)
     problems.extend(_check_references(_platform_namespaces(raw), namespaces, workloads, flows, egress, broken))
-    # A workload with a bad field still gets the checks of its other fields against each other.
+    # An entry with a bad field still gets the checks of its other fields.
     ns_names = {n.name for _, n in namespaces}
     for index, locs in failed_workloads.items():
         if isinstance(doc.workloads[index], Mapping):
             facts = _WorkloadFacts.salvaged(doc.workloads[index], locs)
             problems.extend(_check_workload_facts(index, facts, ns_names, broken))
+    by_key: dict[str, WorkloadSpec] = {}
+    for _, w in workloads:
+        by_key.setdefault(f"{w.namespace}/{w.name}", w)
+    for index in failed_flows:
+        if isinstance(doc.flows[index], Mapping):
+            problems.extend(_check_broken_flow(index, doc.flows[index], by_key, broken))
+    for index in failed_egress:
+        if isinstance(doc.egress[index], Mapping):
+            problems.extend(_check_broken_egress(index, doc.egress[index], by_key, broken))
     if problems:
         raise InventoryError(problems)
     return Inventory(
@@ -619,7 +630,7 @@ def _check_references(platform: Mapping[tuple[str, ...], Any], namespaces, workl
 
     flow_at: dict[str, int] = {}
     for i, flow in flows:
-        problems.extend(_check_flow(i, flow, by_key, broken))
+        problems.extend(_check_flow(i, flow.source, flow.to, flow.ports, by_key, broken))
         if flow.key in flow_at:
             problems.append(_problem(("flows", i), f"duplicate flow {flow.key} (merge its ports into flows[{flow_at[flow.key]}])"))
         flow_at.setdefault(flow.key, i)
@@ -721,29 +732,63 @@ def _check_workload_facts(i: int, wl: _WorkloadFacts, ns_at, broken: _Broken) ->
     return problems
 
 
-def _check_flow(i: int, flow: FlowSpec, by_key: Mapping[str, WorkloadSpec], broken: _Broken) -> list[str]:
+def _check_flow(i: int, src: Optional[FlowSource], to: Optional[WorkloadRef], ports: Optional[Sequence[str]],
+                by_key: Mapping[str, WorkloadSpec], broken: _Broken) -> list[str]:
+    """A flow's references; a part that is None failed on its own and is not checked."""
     problems = []
     at = ("flows", i)
-    src = flow.source
-    if src.workload and src.key not in by_key and not broken.workload(src.namespace, src.workload):
+    if src is not None and src.workload and src.key not in by_key and not broken.workload(src.namespace, src.workload):
         problems.append(_problem(at + ("from",), f"workload {src.key} does not exist"))
-    if src.role and not broken.roles_in(src.namespace) and not any(w.namespace == src.namespace and w.role == src.role for w in by_key.values()):
+    if src is not None and src.role and not broken.roles_in(src.namespace) and not any(
+            w.namespace == src.namespace and w.role == src.role for w in by_key.values()):
         problems.append(_problem(at + ("from", "role"), f"no workload in namespace {src.namespace!r} has role {src.role!r}"))
-    dst = by_key.get(flow.to.key)
+    if to is None:
+        return problems
+    dst = by_key.get(to.key)
     if dst is None:
-        if not broken.workload(flow.to.namespace, flow.to.workload):
-            problems.append(_problem(at + ("to",), f"workload {flow.to.key} does not exist"))
+        if not broken.workload(to.namespace, to.workload):
+            problems.append(_problem(at + ("to",), f"workload {to.key} does not exist"))
         return problems
     declared = {p.name for p in dst.ports}
     first: dict[str, int] = {}
-    for j, name in enumerate(flow.ports):
+    for j, name in enumerate(ports or ()):
         if name in first:
             problems.append(_problem(at + ("ports", j), f"{name!r} is listed twice (also ports[{first[name]}])"))
             continue
         first[name] = j
         if name not in declared:
-            problems.append(_problem(at + ("ports", j), f"{name!r} is not a port of {flow.to.key} ({_listing(declared)})"))
+            problems.append(_problem(at + ("ports", j), f"{name!r} is not a port of {to.key} ({_listing(declared)})"))
     return problems
+
+
+def _part(model: type[M], value: Any) -> Optional[M]:
+    """One part of a broken entry, when it is valid on its own."""
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _check_broken_flow(i: int, raw: Mapping[str, Any], by_key: Mapping[str, WorkloadSpec], broken: _Broken) -> list[str]:
+    ports = raw.get("ports")
+    names_ok = isinstance(ports, list) and all(isinstance(p, str) and _valid(_port_name, p) for p in ports)
+    return _check_flow(i, _part(FlowSource, raw.get("from")), _part(WorkloadRef, raw.get("to")),
+                       ports if names_ok else None, by_key, broken)
+
+
+def _check_broken_egress(i: int, raw: Mapping[str, Any], by_key: Mapping[str, WorkloadSpec], broken: _Broken) -> list[str]:
+    ref = _part(WorkloadRef, {"namespace": raw.get("namespace"), "workload": raw.get("workload")})
+    if ref is None or ref.key in by_key or broken.workload(ref.namespace, ref.workload):
+        return []
+    return [_problem(("egress", i), f"workload {ref.key} does not exist")]
+
+
+def _valid(check, value: Any) -> bool:
+    try:
+        check(value)
+        return True
+    except ValueError:
+        return False
 
 
 def _check_egress(i: int, eg: EgressSpec, by_key: Mapping[str, WorkloadSpec], broken: _Broken) -> list[str]:

@@ -507,3 +507,24 @@ def test_a_field_that_failed_is_not_checked_again_against_the_others(reference_i
 
     assert [p.split(": ")[0] for p in caught.value.problems] == [
         "netguard:platform.workloads[0].kind", "netguard:platform.workloads[0].ports[0].name"]
+
+
+def test_a_flow_or_egress_entry_with_a_bad_field_still_has_its_references_checked(reference_inventory):
+    reference_inventory["flows"][1]["to"]["workload"] = "ghost"
+    reference_inventory["flows"][1]["extra"] = True
+    reference_inventory["flows"][2]["ports"] = ["grpc", "Bad"]
+    reference_inventory["flows"][2]["from"]["workload"] = "ghost"
+    reference_inventory["egress"][0]["workload"] = "ghost"
+    reference_inventory["egress"][0]["cidrs"][0]["ports"][0]["port"] = 0
+
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(reference_inventory)
+
+    assert [p.split(": ")[0] for p in caught.value.problems] == [
+        "netguard:platform.flows[1].extra",
+        "netguard:platform.flows[2].ports[1]",
+        "netguard:platform.egress[0].cidrs[0].ports[0].port",
+        "netguard:platform.flows[1].to",
+        "netguard:platform.flows[2].from",
+        "netguard:platform.egress[0]",
+    ], caught.value.problems
