@@ -9,6 +9,7 @@ no error.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from typing import Optional, Sequence
 from .analysis import Analyzer
 from .errors import Location, NetguardInputError
 from .loader import load_paths
+from .model import EXTERNAL_NAMESPACE
 from .ports import PROTOCOLS, parse_port_number
 from .views import reach_json, reach_table
 
@@ -74,6 +76,7 @@ def run(argv: Sequence[str]) -> str:
         return json.dumps(reach_json(probes, flows))
     port, protocol = parse_probe(args.probe)
     analyzer = Analyzer(load_paths(args.paths, args.external))
+    args.source, args.destination = _canonical(args.source), _canonical(args.destination)
     for endpoint_id, option in ((args.source, "--from"), (args.destination, "--to")):
         if endpoint_id not in {e.id for e in analyzer.cluster.endpoints}:
             hint = ""
@@ -89,6 +92,17 @@ def run(argv: Sequence[str]) -> str:
     if args.format == "json":
         return json.dumps(explanation.to_dict(), indent=1)
     return explanation.to_text()
+
+
+def _canonical(endpoint_id: str) -> str:
+    """``external/2001:DB8:0::1`` -> ``external/2001:db8::1``, the id the endpoint has; others unchanged."""
+    namespace, _, address = endpoint_id.partition("/")
+    if namespace != EXTERNAL_NAMESPACE:
+        return endpoint_id
+    try:
+        return f"{EXTERNAL_NAMESPACE}/{ipaddress.ip_address(address)}"
+    except ValueError:
+        return endpoint_id
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -228,3 +228,11 @@ def test_a_reader_that_stops_early_is_no_error(capsys, monkeypatch, manifests):
     monkeypatch.setattr(sys, "stdout", _FailingStdout(BrokenPipeError(32, "Broken pipe")))  # | head
     assert main(["reach", str(manifests)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_explain_finds_an_external_however_its_address_is_spelt(capsys, manifests):
+    # Ids use the canonical address (external/2001:db8::1); the user may spell it as given to --external.
+    code, out, err = run(capsys, "explain", str(manifests), "--external", "2001:DB8:0::1",
+                         "--from", "external/2001:DB8:0::1", "--to", "ai-gateway/router", "--probe", "443/TCP")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == "external/2001:db8::1 -> ai-gateway/router on 443/TCP: allowed"
