@@ -181,7 +181,7 @@ def _cidr(value: str) -> str:
 
 def _domain(value: str) -> str:
     if len(value) > 253 or not _DOMAIN.fullmatch(value) or any(len(part) > 63 for part in value.split(".")):
-        raise ValueError(f"{_shown(value)} is not a valid domain name (lowercase, e.g. models.example.com)")
+        raise ValueError(f"{_shown(value)} is not a valid domain name (lowercase labels, no trailing dot, not an IP; e.g. models.example.com or *.example.com)")
     return value
 
 
