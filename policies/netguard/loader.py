@@ -12,7 +12,8 @@ template's labels and the ports of its ``containers`` (initContainers do not ser
 are not read). A Pod's IP is ``status.podIP`` (``status.podIPs`` is not read). Namespaces: a
 Namespace manifest gives labels; ``kubernetes.io/metadata.name`` is always set to the name, as
 the API server does. NetworkPolicies are read when their apiVersion is ``networking.k8s.io/v1``
-(or ``extensions/v1beta1``, the same resource's older group, or absent); other API groups' NetworkPolicy kinds (Calico, ...) are other products and ignored.
+(or ``extensions/v1beta1``, the same resource's older group, or absent); other API groups'
+NetworkPolicy kinds (Calico, ...) are other products and ignored.
 Duplicate ids (two endpoints, namespaces or policies with the same name) are errors.
 """
 
@@ -42,7 +43,7 @@ WORKLOAD_TEMPLATES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "CronJob": ("spec", "jobTemplate", "spec", "template"),
 })
 NETWORK_POLICY_API = "networking.k8s.io/v1"
-# The same Kubernetes resource under its older group (served until 1.16, converted to the above);
+# With the same Kubernetes resource under its older group (served until 1.16, converted to v1).
 # Other groups' NetworkPolicy kinds (Calico, ...) are other products.
 NETWORK_POLICY_APIS = frozenset({NETWORK_POLICY_API, "extensions/v1beta1"})
 DEFAULT_NAMESPACE = "default"
@@ -51,8 +52,6 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser 
 # kubectl reads YAML with go-yaml v2 into untyped values, which keeps timestamp-looking scalars
 # (`2024-01-01`) as strings and has no `=` value type; PyYAML would make a date or fail.
 _KEPT_AS_STRINGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
-
-
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
