@@ -22,6 +22,8 @@ class SideExplanation:
     selecting: tuple[str, ...]  # policy ids that select the endpoint for this direction
     admitting: tuple[tuple[str, int, str], ...]  # (policy id, rule index from 1, rule description)
     external: bool = False  # the endpoint is an external address: never isolated
+    # Rules that admit the peer, but on other ports of the protocol: (policy id, rule index, "8080/TCP")
+    other_ports: tuple[tuple[str, int, str], ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -37,6 +39,7 @@ class SideExplanation:
             "admitting": [
                 {"policy": p, "rule": i, "description": d} for p, i, d in self.admitting
             ],
+            "other_ports": [{"policy": p, "rule": i, "ports": o} for p, i, o in self.other_ports],
         }
 
     def lines(self, on: str) -> list[str]:
@@ -56,9 +59,12 @@ class SideExplanation:
         for policy in self.selecting:
             rules = [(i, d) for p, i, d in self.admitting if p == policy]
             if not rules:
+                elsewhere = "; ".join(
+                    f"rule {i} admits it on {o} only" for p, i, o in self.other_ports if p == policy
+                )
                 lines.append(
                     f"  NetworkPolicy {policy} selects {self.endpoint}; no {word} rule admits "
-                    f"{self.peer} on {on}"
+                    f"{self.peer} on {on}" + (f" ({elsewhere})" if elsewhere else "")
                 )
             for index, description in rules:
                 lines.append(
@@ -110,9 +116,14 @@ def _side(verdict: SideVerdict, port: int) -> SideExplanation:
     admitting = tuple(
         (a.policy_id, a.rule_index, a.description) for a in verdict.admitting if port in a.ports
     )
+    other_ports = tuple(
+        (a.policy_id, a.rule_index, f"{a.ports.describe()}/{verdict.protocol}")
+        for a in verdict.admitting
+        if port not in a.ports
+    )
     return SideExplanation(
         verdict.direction, verdict.endpoint_id, verdict.peer_id, verdict.isolated,
-        verdict.selecting, admitting, verdict.external,
+        verdict.selecting, admitting, verdict.external, other_ports,
     )
 
 

@@ -236,3 +236,11 @@ def test_explain_finds_an_external_however_its_address_is_spelt(capsys, manifest
                          "--from", "external/2001:DB8:0::1", "--to", "ai-gateway/router", "--probe", "443/TCP")
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == "external/2001:db8::1 -> ai-gateway/router on 443/TCP: allowed"
+
+
+def test_explain_of_a_denied_port_says_on_which_ports_the_rule_would_admit(capsys, manifests):
+    code, out, _ = run(capsys, "explain", str(manifests), "--from", "ai-gateway/router",
+                       "--to", "ai-inference/llm-server", "--probe", "8081/TCP")
+    assert code == 0 and out.splitlines()[0].endswith(": denied")
+    assert ("NetworkPolicy ai-inference/allow-gateway selects ai-inference/llm-server; no ingress rule admits "
+            "ai-gateway/router on 8081/TCP (rule 1 admits it on 8080/TCP only)") in out
