@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import os
+import re
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -50,14 +51,24 @@ DEFAULT_NAMESPACE = "default"
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 # kubectl reads YAML with go-yaml v2 into untyped values, which keeps timestamp-looking scalars
-# (`2024-01-01`) as strings and has no `=` value type; PyYAML would make a date or fail.
+# (`2024-01-01`) as strings, has no `=` value type and no base-60 numbers; PyYAML would make a
+# date, fail, or read the IPv6 address 1:2:3:4:5:6:7:8 as an int.
 _KEPT_AS_STRINGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
+_NO_BASE_60 = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def _kubectl_resolver(tag: str, regexp: "re.Pattern[str]") -> "re.Pattern[str]":
+    if tag in _NO_BASE_60:
+        return re.compile("(?!.*:)" + regexp.pattern, regexp.flags)  # a colon: a string
+    return regexp
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS]
+        first: [
+            (tag, _kubectl_resolver(tag, regexp)) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS
+        ]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
 

@@ -165,3 +165,17 @@ def test_merge_keys_may_be_overridden_without_a_duplicate_error(tmp_path):
     )
     web = load_paths([str(tmp_path)]).endpoint("prod/web")
     assert dict(web.labels) == {"app": "web", "tier": "be", "zone": "b"}
+
+
+def test_an_unquoted_all_decimal_ipv6_pod_ip_is_a_string_not_a_base_60_number(tmp_path):
+    # YAML 1.1 (PyYAML) reads 1:2:3:4:5:6:7:8 as a sexagesimal int; kubectl's go-yaml has no base 60.
+    (tmp_path / "pod.yaml").write_text("kind: Pod\nmetadata: {name: web, namespace: prod}\nstatus: {podIP: 1:2:3:4:5:6:7:8}\n")
+    assert load_paths([str(tmp_path)]).endpoint("prod/web").ip == "1:2:3:4:5:6:7:8"
+
+
+def test_plain_numbers_stay_numbers(tmp_path):
+    (tmp_path / "pod.yaml").write_text(
+        "kind: Pod\nmetadata: {name: web, namespace: prod}\n"
+        "spec: {containers: [{name: c, ports: [{containerPort: 8080}, {containerPort: 0x50}, {containerPort: 1_000}]}]}\n"
+    )
+    assert [p.port for p in load_paths([str(tmp_path)]).endpoint("prod/web").ports] == [80, 1000, 8080]
