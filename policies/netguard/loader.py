@@ -154,7 +154,8 @@ def _documents(file: str) -> Iterator[tuple[str, Mapping]]:
         raise NetguardInputError(f"cannot read: {exc}", source=file) from None
     except (ValueError, TypeError, AttributeError) as exc:
         # PyYAML's constructors fail this way on explicitly tagged values (`!!int abc`, `!!float x`).
-        raise NetguardInputError(f"unreadable YAML: a tagged value cannot be read ({exc})", source=file) from None
+        problem = f"unreadable YAML: a tagged value cannot be read ({exc})"
+        raise NetguardInputError(problem, source=file) from None
     for i, doc in enumerate(docs):
         yield from _expand(doc, Location(file, f"document {i + 1}"))
 

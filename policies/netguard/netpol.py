@@ -1,8 +1,9 @@
 """Parsing and validating a networking.k8s.io/v1 NetworkPolicy manifest into the model.
 
 Validation follows the API server where a mistake could change who can talk to whom: an unknown
-spec field (a misspelt ``egres`` would silently leave egress open), a missing spec.podSelector, a peer with no selector, an ipBlock combined with selectors, a bad CIDR or
-except, a bad port, endPort or protocol, a bad selector, an unknown policyTypes value.
+spec field (a misspelt ``egres`` would silently leave egress open), a missing spec.podSelector,
+a peer with no selector, an ipBlock combined with selectors, a bad CIDR or except, a bad port,
+endPort or protocol, a bad selector, an unknown policyTypes value.
 Defaulting follows the API server too (SetDefaults_NetworkPolicy): without policyTypes (or with an
 empty list), Ingress always applies and Egress applies when the policy has at least one egress
 rule; ``egress: []`` alone does not isolate egress.
