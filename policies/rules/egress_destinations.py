@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from . import network_policies
 from .objects import KubeObject
 
 # Cilium entities that stand for every address outside the cluster.
@@ -35,7 +36,7 @@ class Destination:
 
 def of(obj: KubeObject) -> Iterator[Destination]:
     """Every external destination the object's allowing egress rules name."""
-    if obj.group == "networking.k8s.io" and obj.kind == "NetworkPolicy":
+    if network_policies.is_network_policy(obj):
         yield from _network_policy(obj.get("spec"), "spec")
     elif obj.group == "cilium.io" and obj.kind.endswith("NetworkPolicy"):
         yield from _cilium(obj.get("spec"), "spec")

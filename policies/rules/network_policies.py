@@ -15,14 +15,16 @@ from netguard.netpol import parse_network_policy
 from .objects import KubeObject
 
 API_GROUP = "networking.k8s.io"
+# The engine reads the same resource under its old group too (removed from servers in 1.16).
+_NETWORK_POLICY_APIS = frozenset({(API_GROUP, "v1"), ("extensions", "v1beta1")})
 
 # Policy kinds of other products that the pack reads (egress_destinations.py, no_allow_all.py).
 _READ_GROUPS = frozenset({"cilium.io", "policy.networking.k8s.io", "projectcalico.org"})
 
 
 def is_network_policy(obj: KubeObject) -> bool:
-    """A networking.k8s.io/v1 NetworkPolicy: what the engine models."""
-    return obj.kind == "NetworkPolicy" and obj.group == API_GROUP and obj.version == "v1"
+    """A Kubernetes NetworkPolicy (networking.k8s.io/v1, or extensions/v1beta1): what the engine models."""
+    return obj.kind == "NetworkPolicy" and (obj.group, obj.version) in _NETWORK_POLICY_APIS
 
 
 def is_policy_like(obj: KubeObject) -> bool:

@@ -338,7 +338,6 @@ def test_a_network_policy_patch_is_checked_like_a_policy_and_fails_closed_in_the
 
 @pytest.mark.parametrize("api_version,kind", [
     ("crd.antrea.io/v1beta1", "ClusterNetworkPolicy"),
-    ("extensions/v1beta1", "NetworkPolicy"),
     ("networking.k8s.io/v1beta1", "NetworkPolicy"),
 ])
 def test_a_network_policy_kind_the_pack_cannot_read_fails_closed(api_version, kind):
@@ -383,3 +382,9 @@ def test_an_allow_all_rule_in_a_direction_the_policy_does_not_have_is_inert():
     defaulted = m.network_policy("ai-serving", "defaulted", {
         "podSelector": {"matchLabels": {"netguard.io/role": "inference"}}, "ingress": [{}]})
     assert "has no `from`" in only(violations(m.base_stack() + [defaulted]), "no-allow-all")[0].message
+
+
+def test_an_extensions_v1beta1_network_policy_is_read_like_a_v1_one():
+    old = m.network_policy("ai-serving", "legacy", {"podSelector": {}, "ingress": [{}]})
+    old["apiVersion"] = "extensions/v1beta1"
+    assert "has no `from`" in only(violations(m.base_stack() + [old]), "no-allow-all")[0].message
