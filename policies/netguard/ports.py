@@ -165,7 +165,7 @@ def parse_port_number(raw: Any, at: Location) -> int:
 
 def parse_port_name(raw: str, at: Location) -> str:
     """An IANA service name: at most 15 lowercase letters, digits and inner hyphens, one letter."""
-    if len(raw) > 15 or not _PORT_NAME.match(raw) or "--" in raw or not re.search(r"[a-z]", raw):
+    if len(raw) > 15 or not _PORT_NAME.fullmatch(raw) or "--" in raw or not re.search(r"[a-z]", raw):
         raise at.error(
             f"{raw!r} is neither a port number nor a valid port name "
             "(at most 15 lowercase letters, digits and '-', with at least one letter)"

@@ -46,6 +46,8 @@ BAD_POLICIES = [
     ("ipBlock with a selector", ingress_from({"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}),
      "spec.ingress[0].from[0].ipBlock", "cannot be combined"),
     ("empty peer", ingress_from({}), "spec.ingress[0].from[0]", "needs podSelector, namespaceSelector or ipBlock"),
+    ("port name with a trailing newline", ingress_ports({"port": "http\n"}),
+     "spec.ingress[0].ports[0].port", "neither a port number nor a valid port name"),
     ("endPort below port", ingress_ports({"port": 90, "endPort": 80}),
      "spec.ingress[0].ports[0].endPort", "endPort 80 is below port 90"),
     ("endPort with a named port", ingress_ports({"port": "http", "endPort": 80}),
