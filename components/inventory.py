@@ -406,6 +406,18 @@ class Inventory(_Model):
             if (w.name == src.workload if src.workload else w.role == src.role)
         )
 
+    def declared_connections(self) -> frozenset[tuple[str, str, int, str]]:
+        """Every (source, destination, port, protocol) the flows declare, as the engine names them."""
+        connections = set()
+        for flow in self.flows:
+            dst = self.workload(flow.to.namespace, flow.to.workload)
+            for src in self.sources_of(flow):
+                for name in flow.ports:
+                    port = dst.port(name)
+                    connections.add((f"{src.namespace}/{src.name}", f"{dst.namespace}/{dst.name}",
+                                     port.port, port.protocol))
+        return frozenset(connections)
+
 
 # ---------------------------------------------------------------------------------------------
 # Parsing.

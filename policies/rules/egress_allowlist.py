@@ -122,12 +122,11 @@ def check_stack(args: Any) -> Iterator[Violation]:
         for version, whole in zip((4, 6), _WHOLE_FAMILIES):
             if whole in listed or not opened.covers_every_address(version):
                 continue
-            workload = model.object_of(endpoint.kind, endpoint.id)
             yield Violation(
                 f"{endpoint.kind} {endpoint.id}: its egress ipBlocks together open every IPv{version} "
                 f"address ({whole}) through {', '.join(sorted(sources))}; the internet is not an "
                 f"allowlist entry unless {whole} is listed in allowedEgressCidrs",
-                workload.urn if workload else None)
+                model.urn_of(endpoint))
 
 
 def _blocks_opened_for(model: stack_model.StackModel, endpoint) -> tuple[AddressSet, set[str]]:

@@ -66,11 +66,7 @@ def _namespace_urn(model: stack_model.StackModel, namespace: str, members) -> st
     for obj in model.objects:
         if obj.kind == "Namespace" and obj.name == namespace:
             return obj.urn
-    for endpoint in members:
-        workload = model.object_of(endpoint.kind, endpoint.id)
-        if workload is not None:
-            return workload.urn
-    return None
+    return next((urn for urn in map(model.urn_of, members) if urn is not None), None)
 
 
 POLICY = StackValidationPolicy(

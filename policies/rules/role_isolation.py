@@ -94,12 +94,11 @@ def _check_pair(model: stack_model.StackModel, source_role: str, target_role: st
             port = ports.ranges()[0][0]
             reasons = model.analyzer.explain(source.id, target.id, port, protocol).to_text()
             opened = "; ".join(f"{p} {_ranges(s)}" for p, s in sorted(open_ports.items()))
-            workload = model.object_of(target.kind, target.id)
             yield Violation(
                 f"{source_role} {source.id} can reach {target_role} {target.id} ({opened}), "
                 f"which {NAME} forbids. Why: {' | '.join(line.strip() for line in reasons.splitlines())}. "
                 f"Remove or narrow the rules named above so that no {source_role} pod is admitted",
-                workload.urn if workload else None)
+                model.urn_of(target))
 
 
 def _ranges(ports) -> str:

@@ -9,6 +9,7 @@ listed, so that each rule can say what it could not verify instead of passing in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Optional
 
 from netguard.analysis import Analyzer
@@ -39,11 +40,17 @@ class StackModel:
     objects: tuple[KubeObject, ...]
     left_out: tuple[LeftOut, ...]
 
+    @cached_property
+    def _by_kind_and_id(self) -> dict[tuple[str, str], KubeObject]:
+        return {(obj.kind, obj.identity): obj for obj in reversed(self.objects)}  # first one wins
+
     def object_of(self, kind: str, object_id: str) -> Optional[KubeObject]:
-        for obj in self.objects:
-            if obj.kind == kind and obj.identity == object_id:
-                return obj
-        return None
+        return self._by_kind_and_id.get((kind, object_id))
+
+    def urn_of(self, endpoint) -> Optional[str]:
+        """The URN of the resource that declares an engine endpoint, to attach a violation to it."""
+        obj = self.object_of(endpoint.kind, endpoint.id)
+        return obj.urn if obj is not None else None
 
     def workload_namespaces(self) -> set[str]:
         """Namespaces that hold a workload, including left-out workloads whose namespace is known."""

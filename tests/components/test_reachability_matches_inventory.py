@@ -28,15 +28,7 @@ def _reach(resources, tmp_path, *extra: str) -> dict:
 
 
 def _declared(inventory_raw: dict) -> set[tuple[str, str, int, str]]:
-    inv = parse_inventory(inventory_raw)
-    allowed = set()
-    for flow in inv.flows:
-        dst = inv.workload(flow.to.namespace, flow.to.workload)
-        for src in inv.sources_of(flow):
-            for name in flow.ports:
-                port = dst.port(name)
-                allowed.add((f"{src.namespace}/{src.name}", f"{dst.namespace}/{dst.name}", port.port, port.protocol))
-    return allowed
+    return set(parse_inventory(inventory_raw).declared_connections())
 
 
 def test_the_engine_finds_exactly_the_declared_flows(reference_run, tmp_path):

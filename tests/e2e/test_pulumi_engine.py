@@ -139,15 +139,7 @@ def _rule_mentions(output: str) -> set[str]:
 
 def _declared_flows() -> set[tuple[str, str, int, str]]:
     raw = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text())["config"]["netguard:platform"]
-    inventory = parse_inventory(raw)
-    flows = set()
-    for flow in inventory.flows:
-        dst = inventory.workload(flow.to.namespace, flow.to.workload)
-        for src in inventory.sources_of(flow):
-            for name in flow.ports:
-                port = dst.port(name)
-                flows.add((f"{src.namespace}/{src.name}", f"{dst.namespace}/{dst.name}", port.port, port.protocol))
-    return flows
+    return set(parse_inventory(raw).declared_connections())
 
 
 def _metrics_ports() -> set[tuple[str, int, str]]:
