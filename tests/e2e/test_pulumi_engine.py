@@ -66,24 +66,22 @@ def _point_venv(yaml_file: Path, venv: Path) -> None:
     yaml_file.write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
+def _script_output(script: str, failure: str, timeout: int) -> Path:
+    """Run a setup script of scripts/ and return the path it prints last; fail the test if it fails."""
+    done = subprocess.run(["bash", str(REPO / "scripts" / script)], capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        pytest.fail(f"{failure}:\n{done.stderr[-3000:]}")
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
 def toolchain_bin() -> Path:
-    done = subprocess.run(
-        ["bash", str(REPO / "scripts/pulumi-toolchain.sh")], capture_output=True, text=True, timeout=3600,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"the Pulumi CLI is missing and could not be built:\n{done.stderr[-3000:]}")
-    return Path(done.stdout.strip().splitlines()[-1])
+    return _script_output("pulumi-toolchain.sh", "the Pulumi CLI is missing and could not be built", 3600)
 
 
 @pytest.fixture(scope="module")
 def policy_venv() -> Path:
-    done = subprocess.run(
-        ["bash", str(REPO / "scripts/policy-venv.sh")], capture_output=True, text=True, timeout=1800,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"policies/.venv could not be created:\n{done.stderr[-3000:]}")
-    return Path(done.stdout.strip().splitlines()[-1])
+    return _script_output("policy-venv.sh", "policies/.venv could not be created", 1800)
 
 
 @pytest.fixture(scope="module")
