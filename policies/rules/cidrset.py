@@ -33,6 +33,12 @@ class AddressSet:
         interval = ((int(network.network_address), int(network.broadcast_address)),)
         return AddressSet(v4=interval) if network.version == 4 else AddressSet(v6=interval)
 
+    @staticmethod
+    def of_intervals(version: int, intervals: Iterable[Interval]) -> "AddressSet":
+        """Addresses of one IP version as intervals, e.g. an engine IPBlock's `intervals()`."""
+        spans = _union(tuple(intervals))
+        return AddressSet(v4=spans) if version == 4 else AddressSet(v6=spans)
+
     def __or__(self, other: "AddressSet") -> "AddressSet":
         return AddressSet(_union(self.v4 + other.v4), _union(self.v6 + other.v6))
 

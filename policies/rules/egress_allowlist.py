@@ -138,9 +138,8 @@ def _blocks_opened_for(model: stack_model.StackModel, endpoint) -> tuple[Address
             continue
         for index, rule in enumerate(policy.egress, start=1):
             for peer in rule.peers or ():
-                if peer.ip_block is not None:
-                    block = AddressSet.cidr(str(peer.ip_block.cidr))
-                    opened = opened | (block - AddressSet.of(str(e) for e in peer.ip_block.excepts))
+                if peer.ip_block is not None:  # the engine has already taken the excepts out
+                    opened = opened | AddressSet.of_intervals(*peer.ip_block.intervals())
                     sources.add(f"NetworkPolicy {policy.id} rule {index}")
     return opened, sources
 
