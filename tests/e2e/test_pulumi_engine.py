@@ -123,12 +123,17 @@ def dev_stack(workspace: Workspace) -> Workspace:
     return workspace
 
 
-@pytest.fixture(scope="module")
-def violating_stack(workspace: Workspace) -> Path:
-    project = workspace.root / "violating"
-    init = workspace.pulumi("stack", "init", "bad", cwd=project)
+def _fixture_stack(workspace: Workspace, folder: str, stack: str) -> Path:
+    """A stack of one of the fixture projects copied into the workspace."""
+    project = workspace.root / folder
+    init = workspace.pulumi("stack", "init", stack, cwd=project)
     assert init.code == 0, init.output
     return project
+
+
+@pytest.fixture(scope="module")
+def violating_stack(workspace: Workspace) -> Path:
+    return _fixture_stack(workspace, "violating", "bad")
 
 
 def _rule_mentions(output: str) -> set[str]:
@@ -248,10 +253,7 @@ def test_violating_stack_passes_with_the_rules_advisory_and_warns(workspace: Wor
 
 @pytest.fixture(scope="module")
 def unknown_stack(workspace: Workspace) -> Path:
-    project = workspace.root / "unknown"
-    init = workspace.pulumi("stack", "init", "late", cwd=project)
-    assert init.code == 0, init.output
-    return project
+    return _fixture_stack(workspace, "unknown", "late")
 
 
 def test_an_egress_cidr_unknown_at_preview_fails_closed(workspace: Workspace, unknown_stack: Path):
