@@ -43,6 +43,7 @@ class KubeObject:
     name: Any                 # str, or UNKNOWN
     props: PlainProps
     patch: bool = False       # a server-side-apply patch (`NetworkPolicyPatch`) of an object of `kind`
+    cluster: str = ""         # the cluster its Kubernetes provider targets ("" for the ambient one)
 
     @property
     def api_version(self) -> str:
@@ -105,13 +106,15 @@ def parse_type_token(resource_type: str) -> Optional[tuple[str, str, str]]:
     group, _, version = module.rpartition("/")
     if group == "core":
         group = ""
+    if group == "helm.sh" and kind == "Release":
+        return group, version, kind  # a Release's manifests are installed unseen: the pack must know
     if group == "helm.sh" or group.startswith("kustomize") or group == "yaml":
         return None
     return group, version, kind
 
 
 def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: str,
-                default_namespace: str = "default") -> Optional[KubeObject]:
+                default_namespace: str = "default", cluster: str = "") -> Optional[KubeObject]:
     """The Kubernetes object a Pulumi resource declares, or None for any other resource."""
     parsed = parse_type_token(resource_type)
     if parsed is None:
@@ -126,6 +129,9 @@ def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: s
     # the logical name is the closest stable identity a rule can report.
     name = metadata.get("name") or logical_name
     namespace: Any = None
-    if kind not in CLUSTER_SCOPED_KINDS:
+    if group == "helm.sh":
+        name = props.value.get("name") or logical_name
+        namespace = props.value.get("namespace") or default_namespace
+    elif kind not in CLUSTER_SCOPED_KINDS:
         namespace = metadata.get("namespace") or default_namespace
-    return KubeObject(urn, group, version, kind, namespace, name, props, patch)
+    return KubeObject(urn, group, version, kind, namespace, name, props, patch, cluster)
