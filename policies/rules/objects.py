@@ -27,7 +27,8 @@ WORKLOAD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
 CLUSTER_SCOPED_KINDS = frozenset({
     "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
     "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
-    "ClusterNetworkPolicy", "GlobalNetworkPolicy", "Node", "PersistentVolume", "StorageClass",
+    "ClusterNetworkPolicy", "GlobalNetworkPolicy", "GlobalNetworkSet", "StagedGlobalNetworkPolicy", "Tier",
+    "ClusterGroup", "CiliumCIDRGroup", "Node", "PersistentVolume", "StorageClass",
 })
 
 

@@ -60,7 +60,8 @@ def check_workload(obj: KubeObject, settings: dict) -> Iterator[Violation]:
 
     decisive = [field("metadata", "labels"), field("spec", "serviceAccountName"),
                 field("spec", "serviceAccount"), field("spec", "automountServiceAccountToken"),
-                field("spec", "hostNetwork"), *(field("spec", f"{name}[*].ports") for name in _CONTAINER_LISTS)]
+                field("spec", "hostNetwork"), field("spec", "volumes"),
+                *(field("spec", f"{name}[*].ports") for name in _CONTAINER_LISTS)]
     unknown = obj.props.unknown_affecting(*decisive)
     if unknown and settings[config.FAIL_ON_UNKNOWN]:
         yield Violation(unknown_message(obj.ref, unknown))
@@ -100,12 +101,29 @@ def _check_service_account(obj: KubeObject, spec: dict, field, settings: dict) -
         yield Violation(f"{obj.ref}: {field('spec', 'serviceAccountName')} is "
                         f"{'missing' if not account else repr(account)}, so the pod runs as the "
                         f"namespace's default service account; give the workload its own")
+    if _automount_allowed(obj, settings):
+        return
+    yield from _check_projected_tokens(obj, spec, field)
     automount = spec.get("automountServiceAccountToken")
-    if automount is False or automount is UNKNOWN or _automount_allowed(obj, settings):
+    if automount is False or automount is UNKNOWN:
         return
     state = "not set (Kubernetes mounts the token by default)" if automount is None else repr(automount)
     yield Violation(f"{obj.ref}: {field('spec', 'automountServiceAccountToken')} is {state}; set it "
                     f"to false, or allow this workload in {NAME}'s allowTokenAutomount config")
+
+
+def _check_projected_tokens(obj: KubeObject, spec: dict, field) -> Iterator[Violation]:
+    """A projected serviceAccountToken volume mounts a token whatever automount says."""
+    volumes = spec.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        projected = volume.get("projected") if isinstance(volume, dict) else None
+        sources = projected.get("sources") if isinstance(projected, dict) else None
+        for n, source in enumerate(sources if isinstance(sources, list) else []):
+            if isinstance(source, dict) and source.get("serviceAccountToken") is not None:
+                yield Violation(
+                    f"{obj.ref}: {field('spec', 'volumes')}[{index}].projected.sources[{n}].serviceAccountToken "
+                    f"mounts a service account token even with automountServiceAccountToken: false; remove "
+                    f"it, or allow this workload in {NAME}'s allowTokenAutomount config")
 
 
 def _automount_allowed(obj: KubeObject, settings: dict) -> bool:
