@@ -14,7 +14,7 @@ Kubernetes name can have. ``origin`` maps every endpoint back to the object that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any, Iterable, Mapping, Optional
 
@@ -127,6 +127,7 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     reviewed = settings.get(config.REVIEWED_KINDS) or []
     left_out: list[LeftOut] = []
     namespaces, policies, workloads = [], [], []
+    policy_ids: set[str] = set()
     for obj in objects:
         if kinds.is_inert_policy(obj):
             continue  # a kind no API server serves: it cannot exist, so it neither isolates nor allows
@@ -137,7 +138,12 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
         elif obj.kind == "Namespace" and obj.group == "":
             namespaces.append(obj)
         elif kinds.is_modelled_policy(obj):
+            if obj.identity in policy_ids:
+                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate NetworkPolicy {obj.identity} (two resources "
+                                        "declare it; one would overwrite the other)", unknown=False, why=MALFORMED))
+                continue
             policies.append(obj)
+            policy_ids.add(obj.identity)
         elif pod_templates.runs_pods(obj):
             workloads.append(obj)
     parsed = [network_policies.parse(obj) for obj in policies]
@@ -166,8 +172,8 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     mentioned = {namespace for _, m in manifests if (namespace := m["metadata"].get("namespace"))}
     mentioned |= {obj.namespace for obj in policies}
     unknowns = Unknowns(frozenset(mentioned - declared) | _unknown_namespaces(left_out), pod_networks(settings))
-    manifests += [(obj.urn, unknowns.widen(obj.manifest())) for obj in policies]
     cluster = build_cluster(manifests)
+    cluster = replace(cluster, policies=tuple(sorted((unknowns.widen(p) for p in parsed), key=lambda p: p.id)))
     if any(p.ports and any(getattr(m, "name", None) for m in p.ports)
            for policy in parsed for p in (*policy.ingress, *policy.egress)):
         for obj in named_ports_unknown:
@@ -229,7 +235,10 @@ def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
 def _complaint(obj: KubeObject) -> Optional[str]:
     """The engine's complaint about an object, naming its field; None when it is well formed."""
     try:
-        build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
+        if kinds.is_modelled_policy(obj):
+            network_policies.parse(obj)
+        else:
+            build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
     except NetguardInputError as error:
         return str(error)
     if not pod_templates.runs_pods(obj):

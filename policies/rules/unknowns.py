@@ -20,14 +20,14 @@ isolated only when it is isolated *whatever* the unknown values are.
 
 from __future__ import annotations
 
-import copy
 import itertools
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from dataclasses import dataclass, replace
+from typing import Iterable, Mapping, Optional
 
-from netguard.errors import Location
+from netguard.cidr import IPBlock
 from netguard.labels import NAMESPACE_NAME
-from netguard.selectors import LabelSelector, parse_selector
+from netguard.model import NetworkPolicy, Peer, Rule
+from netguard.selectors import LabelSelector, Requirement
 
 from .cidrset import AddressSet
 from .pod_templates import MAYBE, PodShape
@@ -131,37 +131,30 @@ class Unknowns:
     open_namespaces: frozenset[str]
     pod_networks: AddressSet
 
-    def widen(self, manifest: Mapping[str, Any]) -> dict:
-        """A well-formed NetworkPolicy whose rules also admit every peer they could admit."""
-        manifest = copy.deepcopy(dict(manifest))
-        spec = manifest.get("spec") or {}
-        for rules_key, peers_key in (("ingress", "from"), ("egress", "to")):
-            for rule in spec.get(rules_key) or []:
-                if isinstance(rule, dict) and rule.get(peers_key):
-                    rule[peers_key] = list(rule[peers_key]) + self._extra_peers(rule[peers_key])
-        return manifest
+    def widen(self, policy: NetworkPolicy) -> NetworkPolicy:
+        """The policy with every rule also admitting every peer it could admit."""
+        return replace(policy, ingress=tuple(self._widen_rule(r) for r in policy.ingress),
+                       egress=tuple(self._widen_rule(r) for r in policy.egress))
 
-    def _extra_peers(self, peers: list) -> list:
-        extra: list = []
-        for peer in peers:
-            block = peer.get("ipBlock")
-            if block is not None:
-                if self._meets_pod_network(block):
-                    extra.append({"namespaceSelector": {}})
-                continue
-            if peer.get("namespaceSelector") is None or not self.open_namespaces:
-                continue
-            selector = parse_selector(peer["namespaceSelector"], Location())
-            names = sorted(n for n in self.open_namespaces
-                           if could_match(selector, {NAMESPACE_NAME: n}) and not selector.matches({NAMESPACE_NAME: n}))
-            if names:
-                widened = {"namespaceSelector": {"matchExpressions": [
-                    {"key": NAMESPACE_NAME, "operator": "In", "values": names}]}}
-                if peer.get("podSelector") is not None:
-                    widened["podSelector"] = peer["podSelector"]
-                extra.append(widened)
-        return extra
+    def _widen_rule(self, rule: Rule) -> Rule:
+        if not rule.peers:
+            return rule
+        extra = [peer for p in rule.peers for peer in self._extra_peers(p)]
+        return replace(rule, peers=rule.peers + tuple(dict.fromkeys(extra))) if extra else rule
 
-    def _meets_pod_network(self, block: Mapping) -> bool:
-        opened = AddressSet.cidr(block["cidr"]) - AddressSet.of(block.get("except") or [])
+    def _extra_peers(self, peer: Peer) -> list[Peer]:
+        if peer.ip_block is not None:
+            return [Peer(namespace_selector=LabelSelector())] if self._meets_pod_network(peer.ip_block) else []
+        selector = peer.namespace_selector
+        if selector is None or not self.open_namespaces:
+            return []
+        names = sorted(n for n in self.open_namespaces
+                       if could_match(selector, {NAMESPACE_NAME: n}) and not selector.matches({NAMESPACE_NAME: n}))
+        if not names:
+            return []
+        by_name = LabelSelector((), (Requirement(NAMESPACE_NAME, "In", frozenset(names)),))
+        return [Peer(pod_selector=peer.pod_selector, namespace_selector=by_name)]
+
+    def _meets_pod_network(self, block: IPBlock) -> bool:
+        opened = AddressSet.of_intervals(*block.intervals())
         return bool(opened - (opened - self.pod_networks))

@@ -77,10 +77,11 @@ def job(ns: str, name: str, role: str, **spec: object) -> dict:
     (m.deployment("ai-training", "trainer", "training"), {"key": "pod-template-hash", "operator": "DoesNotExist"}),
     (stateful_set("ai-training", "trainer", "training"),
      {"key": "statefulset.kubernetes.io/pod-name", "operator": "NotIn", "values": ["trainer-0"]}),
-    (stateful_set("ai-training", "trainer", "training"), {"key": "apps.kubernetes.io/pod-index", "operator": "In",
-                                                          "values": ["1", "2"]}),
+    (stateful_set("ai-training", "trainer", "training"), {"key": "apps.kubernetes.io/pod-index", "operator": "NotIn",
+                                                          "values": ["0"]}),
     (job("ai-training", "trainer", "training"), {"key": "controller-uid", "operator": "DoesNotExist"}),
-    (m.cron_job("ai-training", "trainer", "training"), {"key": "job-name", "operator": "In", "values": ["trainer"]}),
+    (m.cron_job("ai-training", "trainer", "training"), {"key": "job-name", "operator": "NotIn",
+                                                        "values": ["trainer-29000000"]}),
 ])
 def test_a_default_deny_that_misses_controller_labelled_pods_fails(workload, selector):
     stack = replaced(m.base_stack(), "Deployment", "ai-training", "trainer", workload)
