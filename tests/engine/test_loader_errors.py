@@ -173,7 +173,7 @@ def test_an_external_address_may_not_take_a_pods_id():
 
 
 def test_errors_survive_pickling():
-    error = error_of([netpol({"ingress": []})])
+    error = error_of([netpol({"podSelector": {}, "ingress": [{"from": [{}]}]})])
     again = pickle.loads(pickle.dumps(error))
     assert str(again) == str(error) and again.field == error.field
 
