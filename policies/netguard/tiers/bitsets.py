@@ -146,11 +146,16 @@ class TierBits:
         return (rule.action, peers, named) if direction == INGRESS else (rule.action, peers & named, everyone)
 
     def _check_unambiguous(self, found, direction: str, port: int, protocol: str) -> None:
-        for i, (pa, da) in enumerate(found):
-            for pb, db in found[i + 1:]:
-                for s in set(da) & set(db):
-                    for action_a, bits_a in da[s].items():
-                        for action_b, bits_b in db[s].items():
+        """Only subjects that two policies of the group decide for can clash (disjoint subjects are common)."""
+        by_subject: dict[int, list] = {}
+        for p, decided in found:
+            for s, by_action in decided.items():
+                by_subject.setdefault(s, []).append((p, by_action))
+        for s, deciders in by_subject.items():
+            for i, (pa, da) in enumerate(deciders):
+                for pb, db in deciders[i + 1:]:
+                    for action_a, bits_a in da.items():
+                        for action_b, bits_b in db.items():
                             clash = bits_a & bits_b
                             if action_a != action_b and clash:
                                 raise self._ambiguity(pa, action_a, pb, action_b, direction, s, clash, port, protocol)
