@@ -120,11 +120,12 @@ def test_egress_to_every_peer_is_rejected_and_exceptions_are_honoured():
 
 
 def test_a_malformed_network_policy_is_a_violation_naming_the_field():
-    broken = m.network_policy("ai-serving", "broken", {"ingress": [{"from": [{"podSelector": {}}]}]})
+    broken = m.network_policy("ai-serving", "broken", {
+        "podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.300/8"}}]}]})
     found = violations(m.base_stack() + [broken])
     # Every rule that needed the policy says so: none passes over what it could not read.
     assert set(found) == {"no-allow-all", *STACK_RULES}
-    assert all("spec.podSelector" in items[0].message for items in found.values())
+    assert all("spec.ingress[0].from[0].ipBlock.cidr" in items[0].message for items in found.values())
 
 
 # --- egress-allowlist ---------------------------------------------------------------------
