@@ -4,11 +4,13 @@ labelled, and most of the addresses of an IP family.
 A rule admits everyone when it admits these, whatever it is written like: the answers come from
 the engine's own selector and ipBlock semantics, not from the rule's spelling.
 
-- A new namespace has one label, `kubernetes.io/metadata.name`, with a name the policy never names
-  (so `NotIn [some-name]` and `Exists` admit it).
-- An unlabelled pod is a bare pod, or the pod of any built-in controller, which carries the labels
-  that controller adds (`pod-template-hash`, `controller-uid`, ...) with values nobody wrote down:
-  `pod-template-hash Exists` admits every Deployment's pods.
+- A new namespace has `kubernetes.io/metadata.name` with a name the policy never names (so
+  `NotIn [some-name]` and `Exists` admit it), and any other label with a value nobody named.
+- A pod nobody chose is a bare pod, or the pod of any built-in controller, which carries the labels
+  that controller adds (`pod-template-hash`, `controller-uid`, ...) with values nobody wrote down
+  (`pod-template-hash Exists` admits every Deployment's pods); its other labels are absent or have
+  values no selector names (`netguard.io/role Exists` admits every AI pod). A selector limits the
+  peers only when it requires a value it names (matchLabels or In).
 - Most addresses: at least half of IPv4 or of IPv6, after excepts (`0.0.0.0/1` alone, the two
   halves together, `0.0.0.0/0` except one address).
 """
@@ -41,18 +43,32 @@ def _named_values(selector: LabelSelector) -> dict[str, set[str]]:
     return found
 
 
-def _anonymous(selector: LabelSelector, key_sets: Iterable[Iterable[str]]) -> list[dict[str, str]]:
+def admits_anyone(selector: LabelSelector, present: Iterable[str] = ()) -> bool:
+    """Whether the selector matches labels nobody chose: the keys ``present`` with values no selector
+    names, every other key absent or with such a value (`role Exists` and `role NotIn [x]` admit it)."""
     named = _named_values(selector)
-    return [{key: fresh_value(named.get(key, ())) for key in keys} for keys in key_sets]
+    present = set(present)
+    fixed = {key: fresh_value(named.get(key, ())) for key in present}
+    constraints: dict[str, set[str]] = {}
+    for key, _ in selector.match_labels:
+        constraints.setdefault(key, set()).add("In")
+    for requirement in selector.expressions:
+        constraints.setdefault(requirement.key, set()).add(requirement.operator)
+    for key, operators in constraints.items():
+        if key in fixed:
+            continue
+        if "In" in operators or {"Exists", "DoesNotExist"} <= operators:
+            return False  # only a named value, or nothing at all, satisfies it
+    return selector.matches({**fixed, **{key: fresh_value(named.get(key, ())) for key, ops in constraints.items()
+                                        if key not in fixed and "Exists" in ops}})
 
 
 def admits_any_namespace(selector: LabelSelector) -> bool:
-    name = fresh_value(_named_values(selector).get(NAMESPACE_NAME, ()))
-    return selector.matches({NAMESPACE_NAME: name})
+    return admits_anyone(selector, (NAMESPACE_NAME,))
 
 
 def admits_any_pod(selector: LabelSelector) -> bool:
-    return any(selector.matches(labels) for labels in _anonymous(selector, controller_label_keys()))
+    return any(admits_anyone(selector, keys) for keys in controller_label_keys())
 
 
 def cilium_selector(raw: Any) -> Optional[LabelSelector]:
@@ -83,8 +99,7 @@ def cilium_admits_everyone(selector: LabelSelector, clusterwide: bool) -> bool:
     """A namespaced policy's endpoint selectors stay in its namespace unless they name the namespace key."""
     if not clusterwide and _CILIUM_ENDPOINT_KEYS[0] not in _named_values(selector):
         return False
-    key_sets = [(*keys, *_CILIUM_ENDPOINT_KEYS) for keys in controller_label_keys()]
-    return any(selector.matches(labels) for labels in _anonymous(selector, key_sets))
+    return any(admits_anyone(selector, (*keys, *_CILIUM_ENDPOINT_KEYS)) for keys in controller_label_keys())
 
 
 def _opened(blocks: Iterable[Mapping]) -> AddressSet:

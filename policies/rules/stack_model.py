@@ -128,6 +128,7 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     left_out: list[LeftOut] = []
     namespaces, policies, workloads = [], [], []
     policy_ids: set[str] = set()
+    namespace_names: set = set()
     for obj in objects:
         if kinds.is_inert_policy(obj):
             continue  # a kind no API server serves: it cannot exist, so it neither isolates nor allows
@@ -136,7 +137,12 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
             if not (problem.why == UNMODELLED and kinds.is_reviewed(obj, reviewed)):
                 left_out.append(problem)  # config may relax only what the pack does not model
         elif obj.kind == "Namespace" and obj.group == "":
+            if obj.name in namespace_names:
+                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate Namespace {obj.name} (two resources declare "
+                                        "it in one cluster)", unknown=False, why=MALFORMED))
+                continue
             namespaces.append(obj)
+            namespace_names.add(obj.name)
         elif kinds.is_modelled_policy(obj):
             if obj.identity in policy_ids:
                 left_out.append(LeftOut(obj, f"{obj.ref}: duplicate NetworkPolicy {obj.identity} (two resources "

@@ -403,3 +403,13 @@ def test_an_extensions_v1beta1_default_deny_isolates_nothing():
     old["apiVersion"] = "extensions/v1beta1"
     stack = replaced(m.base_stack(), "NetworkPolicy", "ai-serving", "default-deny", old)
     assert "namespace ai-serving: Ingress is open" in messages(violations(stack), "namespace-default-deny")
+
+
+@pytest.mark.parametrize("peer", [
+    {"namespaceSelector": {}, "podSelector": {"matchExpressions": [{"key": "netguard.io/role", "operator": "Exists"}]}},
+    {"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "Exists"}]}},
+    {"namespaceSelector": {}, "podSelector": {"matchExpressions": [
+        {"key": "netguard.io/role", "operator": "NotIn", "values": ["training"]}]}},
+])
+def test_a_selector_that_names_no_value_admits_everyone(peer):
+    assert "no-allow-all" in violations(m.base_stack() + [ingress_from(peer)])
