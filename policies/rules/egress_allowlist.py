@@ -22,7 +22,7 @@ from netguard.model import EGRESS
 from . import config, egress_destinations, stack_model
 from .cidrset import AddressSet
 from .dual_policy import ResourceAndStackValidationPolicy
-from .inputs import resource_object, stack_objects
+from .inputs import resource_objects, stack_objects
 from .objects import KubeObject
 from .props import UNKNOWN
 from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message, unknown_message
@@ -46,7 +46,11 @@ _WHOLE_FAMILIES = ("0.0.0.0/0", "::/0")
 
 
 def check_resource(args: Any) -> Iterator[Violation]:
-    obj = resource_object(args)
+    for obj in resource_objects(args):  # one, or each item of a list resource
+        yield from _check_one(obj, args)
+
+
+def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
     if obj is None:
         return
     settings = config.values(CONFIG, args.get_config())

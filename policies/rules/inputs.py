@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Optional
 
-from .objects import KubeObject, kube_object
+from .objects import KubeObject, kube_object, kube_objects
 from .props import UNKNOWN, plain
 
 
@@ -45,6 +45,12 @@ def cluster_key(provider: Any) -> str:
     return ", ".join(parts)
 
 
+def resource_objects(args: Any) -> list[KubeObject]:
+    """The objects of a ResourceValidationArgs: one, each item of a typed list, or none."""
+    return kube_objects(args.resource_type, plain(args.props), args.urn, args.name,
+                        _provider_namespace(args.provider), cluster_key(args.provider))
+
+
 def resource_object(args: Any) -> Optional[KubeObject]:
     """The object of a ResourceValidationArgs, or None when the resource is not a Kubernetes object."""
     return kube_object(args.resource_type, plain(args.props), args.urn, args.name,
@@ -55,10 +61,8 @@ def stack_objects(args: Any) -> list[KubeObject]:
     """Every Kubernetes object of a StackValidationArgs, in the stack's order."""
     found = []
     for resource in args.resources:
-        obj = kube_object(resource.resource_type, plain(resource.props), resource.urn,
-                          resource.name, _provider_namespace(resource.provider), cluster_key(resource.provider))
-        if obj is not None:
-            found.append(obj)
+        found.extend(kube_objects(resource.resource_type, plain(resource.props), resource.urn,
+                                  resource.name, _provider_namespace(resource.provider), cluster_key(resource.provider)))
     return found
 
 

@@ -18,7 +18,7 @@ from netguard.errors import Location, NetguardInputError
 from netguard.selectors import parse_selector
 
 from . import anyone, config, kinds, network_policies
-from .inputs import resource_object
+from .inputs import resource_objects
 from .objects import KubeObject
 from .reporting import Violation, guarded, unknown_message
 
@@ -38,7 +38,11 @@ _CILIUM_NAMESPACE = "io.kubernetes.pod.namespace"
 
 
 def check(args: Any) -> Iterator[Violation]:
-    obj = resource_object(args)
+    for obj in resource_objects(args):  # one, or each item of a list resource
+        yield from _check_one(obj, args)
+
+
+def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
     if obj is None or not (network_policies.is_network_policy(obj) or kinds.allows_traffic_unmodelled(obj)):
         return
     settings = config.values(CONFIG, args.get_config())

@@ -102,7 +102,7 @@ def parse_type_token(resource_type: str) -> Optional[tuple[str, str, str]]:
     if len(parts) != 3 or parts[0] != "kubernetes":
         return None
     module, kind = parts[1], parts[2]
-    if "/" not in module or kind.endswith("List") and kind != "List":
+    if "/" not in module:
         return None
     group, _, version = module.rpartition("/")
     if group == "core":
@@ -112,6 +112,38 @@ def parse_type_token(resource_type: str) -> Optional[tuple[str, str, str]]:
     if group == "helm.sh" or group.startswith("kustomize") or group == "yaml":
         return None
     return group, version, kind
+
+
+def kube_objects(resource_type: str, props: PlainProps, urn: str, logical_name: str,
+                 default_namespace: str = "default", cluster: str = "") -> list[KubeObject]:
+    """The objects a Pulumi resource declares: one, or each item of a typed list (`DeploymentList`).
+
+    A list resource creates every item, so each is checked as if declared alone; an item that is
+    unknown at preview stands for an object whose every field is unknown.
+    """
+    parsed = parse_type_token(resource_type)
+    if parsed is None:
+        return []
+    group, version, kind = parsed
+    if not (kind.endswith("List") and len(kind) > len("List")):
+        found = kube_object(resource_type, props, urn, logical_name, default_namespace, cluster)
+        return [found] if found is not None else []
+    item_type = f"kubernetes:{group or 'core'}/{version}:{kind[:-len('List')]}"
+    items = props.value.get("items")
+    if not isinstance(items, list):
+        items = [UNKNOWN] if "items" in props.unknown_paths else []
+    objects = []
+    for index, item in enumerate(items):
+        at = f"items[{index}]"
+        if not isinstance(item, dict):
+            item_props = PlainProps({"metadata": UNKNOWN, "spec": UNKNOWN}, ("metadata", "spec"))
+        else:
+            paths = tuple(p[len(at) + 1:] for p in props.unknown_paths if p.startswith(at + "."))
+            item_props = PlainProps(item, paths)
+        found = kube_object(item_type, item_props, urn, f"{logical_name}[{index}]", default_namespace, cluster)
+        if found is not None:
+            objects.append(found)
+    return objects
 
 
 def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: str,

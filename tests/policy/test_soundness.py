@@ -413,3 +413,18 @@ def test_an_extensions_v1beta1_default_deny_isolates_nothing():
 ])
 def test_a_selector_that_names_no_value_admits_everyone(peer):
     assert "no-allow-all" in violations(m.base_stack() + [ingress_from(peer)])
+
+
+def as_list(kind: str, api_version: str, items: list[dict]) -> dict:
+    return {"apiVersion": api_version, "kind": f"{kind}List", "metadata": {}, "items": items}
+
+
+def test_the_items_of_a_list_resource_are_checked_like_resources():
+    policies = as_list("NetworkPolicy", "networking.k8s.io/v1", [m.network_policy("ai-serving", "open", {
+        "podSelector": {}, "ingress": [{}]})])
+    assert "has no `from`" in messages(violations(m.base_stack() + [policies]), "no-allow-all")
+    workloads = as_list("Deployment", "apps/v1", [m.deployment("ai-lab", "lab", "training")])
+    found = violations(m.base_stack() + [m.namespace("ai-lab"), workloads])
+    assert "namespace ai-lab: Ingress is open" in messages(found, "namespace-default-deny")
+    isolated = m.base_stack() + m.isolated_namespace("ai-lab") + [workloads]
+    assert violations(isolated) == {}
