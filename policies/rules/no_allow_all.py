@@ -12,13 +12,14 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Iterator
 
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy import EnforcementLevel
 
 from netguard.errors import Location, NetguardInputError
 from netguard.selectors import parse_selector
 
-from . import anyone, config, kinds, network_policies
-from .inputs import resource_objects
+from . import anyone, config, kinds, network_policies, stack_model
+from .dual_policy import ResourceAndStackValidationPolicy
+from .inputs import resource_objects, stack_objects
 from .objects import KubeObject
 from .reporting import Violation, guarded, unknown_message
 
@@ -75,9 +76,18 @@ def check_policy(obj: KubeObject, settings: dict) -> Iterator[Violation]:
         if direction.capitalize() not in effective:
             continue  # Kubernetes ignores the rules of a direction the policy does not have
         rules = obj.get("spec", rules_key, default=None)
-        for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        rules = rules if isinstance(rules, list) else []
+        found = []
+        for index, rule in enumerate(rules):
             where = f"spec.{rules_key}[{index}]"
-            yield from _check_rule(obj, rule, where, peers_key, direction)
+            found += list(_check_rule(obj, rule, where, peers_key, direction))
+        yield from found
+        if direction == "ingress" and not found:
+            blocks = [peer["ipBlock"] for rule in rules if isinstance(rule, dict)
+                      for peer in rule.get("from") or [] if isinstance(peer, dict) and isinstance(peer.get("ipBlock"), dict)]
+            if anyone.admits_most_addresses(blocks):
+                yield Violation(f"{obj.ref}: spec.ingress: its rules together admit most addresses of an IP "
+                                f"family ({anyone.describe(blocks)}); list the CIDRs the traffic really comes from")
 
 
 def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, direction: str) -> Iterator[Violation]:
@@ -151,10 +161,40 @@ def _check_cilium_rule(obj: KubeObject, rule: dict, at: str, side: str, clusterw
                             f"select the endpoints the traffic is for")
 
 
-POLICY = ResourceValidationPolicy(
-    name=NAME,
-    description="No NetworkPolicy rule admits every peer or every namespace.",
+def check_stack(args: Any) -> Iterator[Violation]:
+    """The ingress ipBlocks of all the policies that select one pod, together, admit no one family."""
+    settings = config.values(CONFIG, args.get_config())
+    objects = [obj for obj in stack_objects(args)
+               if not any(fnmatch.fnmatchcase(obj.identity, p) for p in settings["exceptions"])]
+    for model in stack_model.build_all(objects):
+        reported = set()
+        by_namespace: dict[str, list] = {}
+        for policy in model.cluster.policies:
+            if "Ingress" in policy.policy_types:
+                by_namespace.setdefault(policy.namespace, []).append(policy)
+        for endpoint in model.cluster.endpoints:
+            blocks, sources = [], set()
+            for policy in by_namespace.get(endpoint.namespace, ()):
+                if not policy.pod_selector.matches(endpoint.labels):
+                    continue
+                for index, rule in enumerate(policy.ingress, start=1):
+                    for peer in rule.peers or ():
+                        if peer.ip_block is not None:
+                            blocks.append({"cidr": str(peer.ip_block.cidr), "except": [str(e) for e in peer.ip_block.excepts]})
+                            sources.add(f"NetworkPolicy {policy.id} rule {index}")
+            described = model.describe(endpoint)
+            if len(sources) > 1 and described not in reported and anyone.admits_most_addresses(blocks):
+                reported.add(described)
+                yield Violation(f"{described}: the ingress ipBlocks of {', '.join(sorted(sources))} together "
+                                f"admit most addresses of an IP family; list the CIDRs the traffic really "
+                                f"comes from", model.urn_of(endpoint))
+
+
+POLICY = ResourceAndStackValidationPolicy(
+    NAME,
+    "No NetworkPolicy rule admits every peer or every namespace.",
+    validate_resource=guarded(check),
+    validate_stack=guarded(check_stack),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=CONFIG,
-    validate=guarded(check),
 )

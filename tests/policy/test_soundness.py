@@ -428,3 +428,19 @@ def test_the_items_of_a_list_resource_are_checked_like_resources():
     assert "namespace ai-lab: Ingress is open" in messages(found, "namespace-default-deny")
     isolated = m.base_stack() + m.isolated_namespace("ai-lab") + [workloads]
     assert violations(isolated) == {}
+
+
+def test_the_internet_in_quarters_over_rules_and_policies_is_allow_all():
+    quarters = [{"ipBlock": {"cidr": f"{q}.0.0.0/2"}} for q in (0, 64, 128, 192)]
+    rules = m.network_policy("ai-serving", "quarters", {
+        "podSelector": {"matchLabels": {"netguard.io/role": "inference"}}, "policyTypes": ["Ingress"],
+        "ingress": [{"from": [q], "ports": [{"port": 8080}]} for q in quarters]})
+    assert "its rules together admit most addresses" in messages(violations(m.base_stack() + [rules]), "no-allow-all")
+    spread = [ingress_from(q) for q in quarters[:2]]
+    for index, policy in enumerate(spread):
+        policy["metadata"]["name"] = f"half-{index}"
+    found = violations(m.base_stack() + spread)
+    assert set(found) == {"no-allow-all"}
+    assert "Deployment ai-serving/llm: the ingress ipBlocks of NetworkPolicy ai-serving/half-0 rule 1, " in messages(
+        found, "no-allow-all")
+    assert violations(m.base_stack() + spread[:1]) == {}
