@@ -41,6 +41,7 @@ class PodShape:
     spec: Any = None                        # the pod spec mapping (containers, initContainers, ...)
     unseen: Optional[str] = None            # why some of its pods cannot be modelled, if so
     ports_unknown: bool = False             # containers the pack does not see may declare named ports
+    template_path: Optional[tuple] = None   # the path of a PodTemplateSpec, when the shape is one
 
 
 _CORE_TEMPLATES = {
@@ -99,7 +100,15 @@ def _template(obj: KubeObject, path: tuple, known: Mapping[str, str], unknown: M
     labels = {**_dict(_dict(template.get("metadata")).get("labels")), **(extra or {})}
     labels = {k: v for k, v in labels.items() if k not in unknown}
     labels.update(known)
-    return PodShape(".".join(map(str, path)), labels, dict(unknown), open_, template.get("spec"))
+    return PodShape(field_path(path), labels, dict(unknown), open_, template.get("spec"), template_path=path)
+
+
+def field_path(path: tuple) -> str:
+    """`("spec", "workerGroupSpecs", 0, "template")` -> `spec.workerGroupSpecs[0].template`."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
 
 
 def _core(obj: KubeObject, path: tuple) -> PodShape:

@@ -15,7 +15,7 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 
 from netguard import labels
 
-from . import config
+from . import config, pod_templates
 from .inputs import resource_objects
 from .objects import KubeObject
 from .props import UNKNOWN
@@ -48,19 +48,25 @@ def check(args: Any) -> Iterator[Violation]:
 
 
 def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
-    if obj is None or not obj.is_workload:
+    if obj is None or not (obj.is_workload or pod_templates.runs_pods(obj)):
         return
     settings = config.values(CONFIG, args.get_config())
-    yield from check_workload(obj, settings)
+    if obj.is_workload and pod_templates.core_template_path(obj) is not None:
+        yield from check_workload(obj, settings)
+        return
+    # A custom resource: each of its pod templates, as a workload's.
+    for shape in pod_templates.shapes(obj):
+        if shape.template_path is not None:
+            yield from check_workload(obj, settings, shape.template_path)
 
 
-def check_workload(obj: KubeObject, settings: dict) -> Iterator[Violation]:
-    base = obj.pod_template_path()
-    prefix = ".".join(base)
+def check_workload(obj: KubeObject, settings: dict, template_path: tuple | None = None) -> Iterator[Violation]:
+    base = obj.pod_template_path() if template_path is None else template_path
+    prefix = pod_templates.field_path(base)
     template_field = prefix or "the pod"
 
     def field(*rest: str) -> str:
-        return ".".join((*base, *rest))
+        return pod_templates.field_path((*base, *rest))
 
     decisive = [field("metadata", "labels"), field("spec", "serviceAccountName"),
                 field("spec", "serviceAccount"), field("spec", "automountServiceAccountToken"),

@@ -444,3 +444,24 @@ def test_the_internet_in_quarters_over_rules_and_policies_is_allow_all():
     assert "Deployment ai-serving/llm: the ingress ipBlocks of NetworkPolicy ai-serving/half-0 rule 1, " in messages(
         found, "no-allow-all")
     assert violations(m.base_stack() + spread[:1]) == {}
+
+
+@pytest.mark.parametrize("kind", ["Rollout", "PyTorchJob", "RayCluster"])
+def test_custom_workloads_pod_templates_carry_an_ai_identity(kind):
+    workload = CUSTOM_WORKLOADS[kind]("ai-training")
+    unlabelled = copy.deepcopy(workload)
+    for template in _templates(unlabelled):
+        template["metadata"]["labels"].pop("netguard.io/role")
+    found = violations(m.base_stack() + [unlabelled])
+    assert "lacks netguard.io/role" in messages(found, "workload-identity")
+
+
+def _templates(node):
+    if isinstance(node, dict):
+        if "metadata" in node and "spec" in node and "containers" in node.get("spec", {}):
+            yield node
+        for value in node.values():
+            yield from _templates(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _templates(value)
