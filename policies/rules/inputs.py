@@ -9,12 +9,14 @@ from .objects import KubeObject, kube_object, kube_objects
 from .props import UNKNOWN, plain
 
 
-def _provider_namespace(provider: Any) -> str:
+def _provider_namespace(provider: Any) -> Any:
     """The namespace a Kubernetes provider puts objects in when they name none."""
     props = getattr(provider, "props", None)
     if props is None:
         return "default"
     namespace = plain(props).value.get("namespace")
+    if namespace is UNKNOWN:
+        return UNKNOWN  # objects without a namespace of their own land where nobody knows yet
     return namespace if isinstance(namespace, str) and namespace else "default"
 
 

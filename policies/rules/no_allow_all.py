@@ -166,6 +166,8 @@ def check_stack(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
     objects = [obj for obj in stack_objects(args)
                if not any(fnmatch.fnmatchcase(obj.identity, p) for p in settings["exceptions"])]
+    if not anyone.admits_most_addresses(_ingress_blocks(objects)):
+        return  # not even all the stack's ingress blocks together admit most of a family
     for model in stack_model.build_all(objects):
         reported = set()
         by_namespace: dict[str, list] = {}
@@ -188,6 +190,18 @@ def check_stack(args: Any) -> Iterator[Violation]:
                 yield Violation(f"{described}: the ingress ipBlocks of {', '.join(sorted(sources))} together "
                                 f"admit most addresses of an IP family; list the CIDRs the traffic really "
                                 f"comes from", model.urn_of(endpoint))
+
+
+def _ingress_blocks(objects) -> list:
+    blocks = []
+    for obj in objects:
+        if not network_policies.is_network_policy(obj):
+            continue
+        rules = obj.get("spec", "ingress")
+        for rule in rules if isinstance(rules, list) else []:
+            peers = rule.get("from") if isinstance(rule, dict) else None
+            blocks += [p["ipBlock"] for p in peers or [] if isinstance(p, dict) and isinstance(p.get("ipBlock"), dict)]
+    return blocks
 
 
 POLICY = ResourceAndStackValidationPolicy(

@@ -97,8 +97,9 @@ def _with_role(model: stack_model.StackModel, role: str) -> list:
 
 def _check_pair(model: stack_model.StackModel, source_role: str, target_role: str,
                 connected: set[tuple[str, str]]) -> Iterator[Violation]:
+    targets = _with_role(model, target_role)
     for source in _with_role(model, source_role):
-        for target in _with_role(model, target_role):
+        for target in targets:
             if source.id == target.id or (source.id, target.id) not in connected:
                 continue
             open_ports = {protocol: ports for protocol, ports in

@@ -465,3 +465,11 @@ def _templates(node):
     elif isinstance(node, list):
         for value in node:
             yield from _templates(value)
+
+
+def test_a_provider_whose_default_namespace_is_unknown_leaves_its_objects_unverified():
+    somewhere = Provider("somewhere", {"namespace": UNKNOWN_STRING_VALUE})
+    trainer = m.deployment("ai-training", "lab", "training")
+    del trainer["metadata"]["namespace"]
+    found = by_policy(run(m.resources(m.base_stack()) + in_cluster([trainer], somewhere)))
+    assert "cannot be verified at preview" in messages(found, "role-isolation")
