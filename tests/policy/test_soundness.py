@@ -247,7 +247,8 @@ UNMODELLED_POLICIES = [
 def test_a_policy_kind_the_engine_does_not_evaluate_fails_every_connectivity_rule(api_version, kind, ns):
     metadata = {"name": "vendor", **({"namespace": ns} if ns else {})}
     policy = {"apiVersion": api_version, "kind": kind, "metadata": metadata,
-              "spec": {"ingress": [{"action": "Allow"}], "egress": [{"action": "Allow"}]}}
+              "spec": {"ingress": [{"action": "Allow"}], "egress": [
+                  {"action": "Allow", "destination": {"nets": ["203.0.113.0/24"]}, "to": [{"networks": ["203.0.113.0/24"]}]}]}}
     found = violations(m.base_stack() + [policy])
     assert set(found) >= set(STACK_RULES)
     assert "may allow traffic the pack does not model" in messages(found, "role-isolation")
@@ -473,3 +474,14 @@ def test_a_provider_whose_default_namespace_is_unknown_leaves_its_objects_unveri
     del trainer["metadata"]["namespace"]
     found = by_policy(run(m.resources(m.base_stack()) + in_cluster([trainer], somewhere)))
     assert "cannot be verified at preview" in messages(found, "role-isolation")
+
+
+@pytest.mark.parametrize("destination", [{}, {"notNets": ["10.0.0.0/8"]}, {"nets": ["0.0.0.0/1"], "notNets": []}])
+def test_a_calico_allow_to_everything_but_or_to_nowhere_in_particular_opens_the_internet(destination):
+    calico = {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "out"},
+              "spec": {"selector": "all()", "egress": [{"action": "Allow", "destination": destination}]}}
+    config = {**reviewed("projectcalico.org/*"), "no-allow-all": {"exceptions": ["out"]}}
+    assert "egress-allowlist" in violations(m.base_stack() + [calico], config)
+    narrow = copy.deepcopy(calico)
+    narrow["spec"]["egress"][0]["destination"] = {"nets": ["203.0.113.0/24"]}
+    assert violations(m.base_stack() + [narrow], config) == {}
