@@ -15,6 +15,10 @@ from typing import Optional
 class IstioString:
     pattern: str
 
+    @property
+    def is_wildcard(self) -> bool:
+        return self.pattern.startswith("*") or self.pattern.endswith("*")
+
     def matches(self, value: Optional[str]) -> bool:
         if not value:
             return False
