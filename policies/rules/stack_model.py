@@ -172,8 +172,12 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
         spots = {obj.namespace for obj in workloads} | {item.obj.namespace for item in left_out
                                                          if _runs_pods(item.obj) and isinstance(item.obj.namespace, str)}
         for namespace in sorted(spots):
-            manifests.append((f"new pods of {namespace}", _pod(namespace, NEW_POD_NAME, {}, None)))
-            origins[f"{namespace}/{NEW_POD_NAME}"] = Origin(None, "")
+            name, n = NEW_POD_NAME, 1
+            while (namespace, name) in taken:  # a user's object may have any name at preview
+                n += 1
+                name = f"{NEW_POD_NAME} {n}"
+            manifests.append((f"new pods of {namespace}", _pod(namespace, name, {}, None)))
+            origins[f"{namespace}/{name}"] = Origin(None, "")
     declared = {obj.name for obj in namespaces}
     mentioned = {namespace for _, m in manifests if (namespace := m["metadata"].get("namespace"))}
     mentioned |= {obj.namespace for obj in policies}
@@ -240,15 +244,17 @@ def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
 
 def _complaint(obj: KubeObject) -> Optional[str]:
     """The engine's complaint about an object, naming its field; None when it is well formed."""
-    try:
-        if kinds.is_modelled_policy(obj):
-            network_policies.parse(obj)
-        else:
-            build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
-    except NetguardInputError as error:
-        return str(error)
     if not pod_templates.runs_pods(obj):
+        try:
+            if kinds.is_modelled_policy(obj):
+                network_policies.parse(obj)
+            else:
+                build_cluster([(obj.urn, obj.manifest())])
+        except NetguardInputError as error:
+            return str(error)
         return None
+    # A workload is read as the engine reads its witness pods: labels and serving ports only
+    # (what else the engine reads of a pod, such as its mesh identity, no stack rule asks).
     for shape in pod_templates.shapes(obj):
         try:
             build_cluster([(obj.urn, _pod(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])

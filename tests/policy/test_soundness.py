@@ -352,10 +352,11 @@ def test_objects_of_different_kinds_may_share_a_name():
     assert "ai-training/trainer" in text and text.count("can reach training") == 2
 
 
-def test_a_pod_named_like_the_packs_new_pod_is_a_pod_like_any_other():
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "netguard-any-new-pod", "namespace": "ai-serving",
-                                                           "labels": m.identity("netguard-any-new-pod", "inference")},
-           "spec": m.pod_spec("netguard-any-new-pod")}
+@pytest.mark.parametrize("name", ["netguard-any-new-pod", "<any new pod>"])
+def test_a_pod_named_like_the_packs_new_pod_is_a_pod_like_any_other(name):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "ai-serving",
+                                                           "labels": m.identity("llm", "inference")},
+           "spec": m.pod_spec("debug")}
     assert violations(m.base_stack() + [pod]) == {}
 
 
