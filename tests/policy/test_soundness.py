@@ -486,3 +486,12 @@ def test_a_calico_allow_to_everything_but_or_to_nowhere_in_particular_opens_the_
     narrow = copy.deepcopy(calico)
     narrow["spec"]["egress"][0]["destination"] = {"nets": ["203.0.113.0/24"]}
     assert violations(m.base_stack() + [narrow], config) == {}
+
+
+def test_an_auto_named_jobs_job_name_is_unknown():
+    unnamed = job("ai-training", "trainer", "training")
+    del unnamed["metadata"]["name"]  # Pulumi names it trainer-<random suffix>
+    stack = [o for o in m.base_stack() if not (o["kind"] == "Deployment" and o["metadata"]["name"] == "trainer")]
+    stack = with_default_deny_selecting(stack, "ai-training", {"matchLabels": {"job-name": "ai-training-trainer"}})
+    found = by_policy(run(m.resources(stack) + [from_manifest(unnamed, "ai-training-trainer")]))
+    assert "ai-training/ai-training-trainer" in messages(found, "namespace-default-deny")
