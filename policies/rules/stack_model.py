@@ -172,12 +172,12 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
         spots = {obj.namespace for obj in workloads} | {item.obj.namespace for item in left_out
                                                          if _runs_pods(item.obj) and isinstance(item.obj.namespace, str)}
         for namespace in sorted(spots):
-            name, n = NEW_POD_NAME, 1
-            while (namespace, name) in taken:  # a user's object may have any name at preview
+            pod_name, n = NEW_POD_NAME, 1
+            while (namespace, pod_name) in taken:  # a user's object may have any name at preview
                 n += 1
-                name = f"{NEW_POD_NAME} {n}"
-            manifests.append((f"new pods of {namespace}", _pod(namespace, name, {}, None)))
-            origins[f"{namespace}/{name}"] = Origin(None, "")
+                pod_name = f"{NEW_POD_NAME} {n}"
+            manifests.append((f"new pods of {namespace}", _pod(namespace, pod_name, {}, None)))
+            origins[f"{namespace}/{pod_name}"] = Origin(None, "")
     declared = {obj.name for obj in namespaces}
     mentioned = {namespace for _, m in manifests if (namespace := m["metadata"].get("namespace"))}
     mentioned |= {obj.namespace for obj in policies}
