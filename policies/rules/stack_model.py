@@ -7,9 +7,8 @@ witness pods, peers widen to the namespaces and pods they could match. An object
 modelled (unknown at preview, malformed, a kind the engine does not evaluate, pods the pack cannot
 see) is left out and listed, so that each rule says what it could not verify instead of passing.
 
-The engine sees only Pods, named so that no two objects collide: a workload's first witness is
-`namespace/name`; other witnesses and objects of another kind with the same name get a suffix no
-Kubernetes name can have. ``origin`` maps every endpoint back to the object that declares it.
+The engine sees only Pods (`witness_pods.py`); ``origin`` maps every endpoint back to the object
+that declares it.
 """
 
 from __future__ import annotations
@@ -27,7 +26,8 @@ from . import config, kinds, network_policies, pod_templates
 from .cidrset import AddressSet
 from .objects import KubeObject
 from .props import UNKNOWN
-from .unknowns import Unknowns, Vocabulary, witnesses
+from .unknowns import Unknowns, Vocabulary
+from .witness_pods import pod_manifest, witness_pods
 
 # A pod that nobody has labelled yet, added to each namespace that holds workloads when a rule
 # must speak for every pod of the namespace. Its name is no valid Kubernetes name: no user pod
@@ -161,11 +161,13 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     named_ports_unknown = []
     taken: set[str] = set()
     for obj in workloads:
-        pods, problem = _witness_pods(obj, vocabulary, taken, origins)
+        pods, problem = witness_pods(obj, vocabulary, taken)
         if problem is not None:
-            left_out.append(problem)
+            left_out.append(LeftOut(obj, problem, unknown=False, why=UNMODELLED))
             continue
-        manifests += pods
+        for field, endpoint_id, manifest in pods:
+            origins[endpoint_id] = Origin(obj, field)
+            manifests.append((obj.urn, manifest))
         if any(shape.ports_unknown for shape in pod_templates.shapes(obj)):
             named_ports_unknown.append(obj)
     if with_new_pods:
@@ -176,7 +178,7 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
             while (namespace, pod_name) in taken:  # a user's object may have any name at preview
                 n += 1
                 pod_name = f"{NEW_POD_NAME} {n}"
-            manifests.append((f"new pods of {namespace}", _pod(namespace, pod_name, {}, None)))
+            manifests.append((f"new pods of {namespace}", pod_manifest(namespace, pod_name, {}, None)))
             origins[f"{namespace}/{pod_name}"] = Origin(None, "")
     declared = {obj.name for obj in namespaces}
     mentioned = {namespace for _, m in manifests if (namespace := m["metadata"].get("namespace"))}
@@ -257,64 +259,8 @@ def _complaint(obj: KubeObject) -> Optional[str]:
     # (what else the engine reads of a pod, such as its mesh identity, no stack rule asks).
     for shape in pod_templates.shapes(obj):
         try:
-            build_cluster([(obj.urn, _pod(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])
+            build_cluster([(obj.urn, pod_manifest(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])
         except NetguardInputError as error:
             where = f"{shape.field}." if shape.field else ""
             return f"{obj.ref}: {where}{error.field}: {error.problem}"
     return None
-
-
-def _witness_pods(obj: KubeObject, vocabulary: Vocabulary, taken: set[str],
-                  origins: dict[str, Origin]) -> tuple[list[tuple[str, dict]], Optional[LeftOut]]:
-    pods = []
-    namespace = str(obj.namespace)
-    for shape in pod_templates.shapes(obj):
-        label_sets = witnesses(shape, vocabulary)
-        if label_sets is None:
-            return [], LeftOut(obj, f"{shape.field or 'its pod'}: its pods carry labels whose values the pack "
-                               "cannot know, and the stack's selectors tell apart too many of them to check each",
-                               unknown=False, why=UNMODELLED)
-        for labels in label_sets:
-            name = _unique_name(obj, namespace, taken)
-            origins[f"{namespace}/{name}"] = Origin(obj, shape.field)
-            pods.append((obj.urn, _pod(namespace, name, labels, shape.spec)))
-    return pods, None
-
-
-def _unique_name(obj: KubeObject, namespace: str, taken: set[str]) -> str:
-    candidates = [str(obj.name), f"{obj.name} ({obj.kind})"]
-    n = 1
-    while True:
-        for name in candidates:
-            if (namespace, name) not in taken:
-                taken.add((namespace, name))
-                return name
-        n += 1
-        candidates = [f"{obj.name} ({obj.kind} pod {n})"]
-
-
-def _pod(namespace: str, name: str, labels: Mapping[str, str], spec: Any) -> dict:
-    """A Pod manifest for the engine: the labels, and the ports of its serving containers.
-
-    Native sidecars (initContainers with restartPolicy Always) run beside the containers for the
-    pod's whole life, so their ports are the pod's ports: a named port may resolve to them. CNIs
-    differ on this; counting them admits more, never less, which is the sound side.
-    """
-    containers: list = []
-    if isinstance(spec, Mapping):
-        if spec.get("containers") is not None:
-            containers.append(spec.get("containers"))
-        inits = spec.get("initContainers")
-        if isinstance(inits, list):
-            containers.append([c for c in inits if isinstance(c, Mapping) and c.get("restartPolicy") == "Always"])
-    flat = []
-    for group in containers:
-        if not isinstance(group, list):
-            flat.append(group)  # let the engine name the field that is not a list
-            continue
-        flat.extend(group)
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
-            "spec": {"containers": [{"name": f"c{i}", "ports": c.get("ports") if isinstance(c, Mapping) else c}
-                                    if isinstance(c, Mapping) else c for i, c in enumerate(flat)]}
-            if spec is not None else None}
