@@ -1,5 +1,9 @@
 """no-allow-all: no NetworkPolicy rule admits every peer or every namespace.
 
+Tier policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) are read by
+the engine's parser: an Accept/Allow rule whose peer is every namespace's pods, or a networks
+peer that covers an IP family, is reported too (it opens above or below every NetworkPolicy).
+
 Why: one rule without `from`/`to`, or with a namespaceSelector that every namespace satisfies, turns
 a careful set of policies into an open door: every pod of the cluster (and, for a rule without
 peers, every address outside it) reaches the selected pods. The test is semantic, not a pattern:
@@ -17,11 +21,14 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from netguard import labels
 from netguard.errors import Location, NetguardInputError
 from netguard.selectors import parse_selector
+from netguard.tiers.model import ACCEPT
+from netguard.tiers.parse import parse_tier_policy
 
 from . import config, network_policies
 from .cidrset import AddressSet
 from .inputs import resource_object
 from .objects import KubeObject
+from .stack_model import is_tier_policy
 from .reporting import Violation, guarded, unknown_message
 
 NAME = "no-allow-all"
@@ -52,6 +59,8 @@ def check(args: Any) -> Iterator[Violation]:
         return
     if network_policies.is_network_policy(obj):
         yield from check_policy(obj, settings)
+    elif is_tier_policy(obj):
+        yield from _check_tier(obj, settings)
     elif obj.group == "cilium.io":
         yield from _check_cilium(obj)
     elif not network_policies.is_read_by_pack(obj):
@@ -99,6 +108,40 @@ def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, directio
                             f"matches namespaces nobody has created yet, and no podSelector limits "
                             f"it); select the namespaces by kubernetes.io/metadata.name and the "
                             f"pods by their netguard.io/role")
+
+
+def _check_tier(obj: KubeObject, settings: dict) -> Iterator[Violation]:
+    """An Accept/Allow rule of a tier policy that admits every namespace's pods, or every address."""
+    unknown = obj.props.unknown_affecting("spec")
+    if unknown:
+        if settings[config.FAIL_ON_UNKNOWN]:
+            yield Violation(unknown_message(obj.ref, unknown))
+        return
+    try:
+        policy = parse_tier_policy(obj.kind, str(obj.name), obj.get("spec"), Location(obj=obj.ref))
+    except NetguardInputError as error:
+        yield Violation(f"{error}; fix the field so that the policy can be checked")
+        return
+    for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+        for index, rule in enumerate(policy.rules(direction.capitalize())):
+            if rule.action != ACCEPT:
+                continue  # Deny never opens; Pass hands the traffic to the NetworkPolicies, which are checked
+            for peer_index, peer in enumerate(rule.peers):
+                at = f"spec.{direction}[{index}].{peers_key}[{peer_index}]"
+                if peer.namespaces is not None and peer.namespaces.matches(_UNSEEN_NAMESPACE) and (
+                        peer.pods is None or peer.pods.matches(_UNLABELLED_POD)):
+                    yield Violation(f"{obj.ref}: {at} accepts pods of every namespace (its selector matches "
+                                    f"namespaces nobody has created yet) above every NetworkPolicy; select "
+                                    f"the namespaces by kubernetes.io/metadata.name and the pods by their "
+                                    f"netguard.io/role")
+                if peer.networks and _covers_a_family(peer.networks):
+                    yield Violation(f"{obj.ref}: {at}.networks accepts every address of an IP family, pods "
+                                    f"included, above every NetworkPolicy; list the CIDRs the traffic is for")
+
+
+def _covers_a_family(blocks) -> bool:
+    opened = AddressSet.of([str(b.cidr) for b in blocks])
+    return opened.covers_every_address(4) or opened.covers_every_address(6)
 
 
 def _check_cilium(obj: KubeObject) -> Iterator[Violation]:

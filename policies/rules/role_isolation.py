@@ -77,6 +77,17 @@ def deciding_probes(model: stack_model.StackModel) -> list[tuple[int, str]]:
     for policy in model.cluster.policies:
         for rule in (*policy.ingress, *policy.egress):
             firsts |= {(m.first, m.protocol) for m in rule.ports or () if isinstance(m, PortRange)}
+    # A tier Deny or Pass takes ports away: the lowest port left may be the one after a range or
+    # after a container port (a named port), so those stand for every port too.
+    if model.cluster.tier_policies:
+        firsts |= {(p.port + 1, p.protocol) for e in model.cluster.endpoints for p in e.ports if p.port < 65535}
+        for tier_policy in model.cluster.tier_policies:
+            for rule in (*tier_policy.ingress, *tier_policy.egress):
+                for m in rule.ports or ():
+                    if isinstance(m, PortRange):
+                        firsts.add((m.first, m.protocol))
+                        if m.last < 65535:
+                            firsts.add((m.last + 1, m.protocol))
     return sorted(firsts)
 
 

@@ -16,6 +16,8 @@ from netguard.analysis import Analyzer
 from netguard.errors import NetguardInputError
 from netguard.loader import build_cluster
 from netguard.model import Cluster
+from netguard.tiers.model import KINDS as TIER_KINDS
+from netguard.tiers.parse import GROUP as TIER_GROUP
 
 from . import network_policies
 from .objects import KubeObject
@@ -93,12 +95,19 @@ def build(objects: Iterable[KubeObject], *, with_new_pods: bool = False) -> Stac
 
 
 def _modelled(obj: KubeObject) -> bool:
-    return obj.kind == "Namespace" or obj.is_workload or network_policies.is_network_policy(obj)
+    return obj.kind == "Namespace" or obj.is_workload or network_policies.is_network_policy(obj) or is_tier_policy(obj)
+
+
+def is_tier_policy(obj: KubeObject) -> bool:
+    """A cluster tier policy of the sig-network API (ClusterNetworkPolicy, AdminNetworkPolicy, ...)."""
+    return obj.group == TIER_GROUP and obj.kind in TIER_KINDS
 
 
 def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
     if obj.kind == "Namespace":
         return ("metadata.name", "metadata.labels")
+    if is_tier_policy(obj):
+        return ("metadata.name", "spec")
     if obj.is_workload:
         template = ".".join(obj.pod_template_path())
         prefix = f"{template}." if template else ""

@@ -112,9 +112,10 @@ def test_egress_to_every_peer_is_rejected_and_exceptions_are_honoured():
 
 
 def test_a_malformed_network_policy_is_a_violation_naming_the_field():
-    broken = m.network_policy("ai-serving", "broken", {"ingress": [{"from": [{"podSelector": {}}]}]})
+    broken = m.network_policy("ai-serving", "broken", {
+        "podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/33"}}]}]})
     found = only(violations(m.base_stack() + [broken]), "no-allow-all")
-    assert "spec.podSelector" in found[0].message
+    assert "spec.ingress[0].from[0].ipBlock.cidr" in found[0].message
 
 
 # --- egress-allowlist ---------------------------------------------------------------------
@@ -336,9 +337,10 @@ def test_a_network_policy_patch_is_checked_like_a_policy_and_fails_closed_in_the
     resource = from_manifest(patch)
     resource = Resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", "patch", resource.props)
     found = by_policy(run(m.resources(m.base_stack()) + [resource]))
-    assert set(found) == {"no-allow-all", "namespace-default-deny", "role-isolation", "egress-allowlist"}
+    assert set(found) == {"no-allow-all", "namespace-default-deny", "role-isolation", "egress-allowlist",
+                          "trust-tier-guardrails"}
     assert "has no `from`" in found["no-allow-all"][0].message
-    for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist"):
+    for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist", "trust-tier-guardrails"):
         assert all("patch of an object" in f.message for f in found[rule])
 
 
