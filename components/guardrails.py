@@ -39,7 +39,8 @@ import pulumi_kubernetes as k8s
 from netguard import labels
 
 from . import identity
-from .inventory import FlowSpec, Inventory, NamespaceSpec
+from .inventory import FlowSpec, Inventory, InventoryError, NamespaceSpec
+from .inventory.errors import CONFIG_KEY
 
 GROUP = "policy.networking.k8s.io"
 PRIORITIES = MappingProxyType({"dns": 100, "metadata": 110, "flows": 115, "tiers": 120, "default-deny": 900})
@@ -49,8 +50,15 @@ MAX_RULES = 25  # per direction in ClusterNetworkPolicy (AdminNetworkPolicy allo
 NO_GUARDRAILS = "clusterPolicyApi is none: no cluster-wide guardrails were emitted; namespace owners' NetworkPolicies are the only layer"
 
 
-class GuardrailError(ValueError):
-    """The inventory asks for guardrails the API cannot express (too many rules in one policy)."""
+def check(inv: Inventory) -> None:
+    """Raise InventoryError, before anything is created, when the guardrails cannot be written."""
+    if inv.platform.cluster_policy_api == "none":
+        return
+    problems = [f"{CONFIG_KEY}.flows: {name} would need {len(rules)} {direction} rules (one per declared "
+                f"flow); the API allows {MAX_RULES}: declare the flows by role"
+                for name, _, direction, rules in _flow_policies(inv) if len(rules) > MAX_RULES]
+    if problems:
+        raise InventoryError(problems)
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,11 @@ def _source_selector(inv: Inventory, flow: FlowSpec) -> dict:
 
 
 def flow_policies(inv: Inventory) -> list[tuple[str, dict, str, list[Rule]]]:
+    check(inv)
+    return _flow_policies(inv)
+
+
+def _flow_policies(inv: Inventory) -> list[tuple[str, dict, str, list[Rule]]]:
     """Declared cross-namespace flows as Pass rules: (name, subject, direction, rules).
 
     Each destination workload gets one ingress policy (its declared sources, on their ports) and
@@ -140,11 +153,6 @@ def flow_policies(inv: Inventory) -> list[tuple[str, dict, str, list[Rule]]]:
                           _ports(dst.port(n) for n in f.ports)))
         subject = {"pods": _pods(namespace, _source_selector(inv, flows[0]))["pods"]}
         out.append((f"netguard-guardrail-flows-from-{namespace}-{source}", subject, "egress", rules))
-    for name, _, direction, rules in out:
-        if len(rules) > MAX_RULES:
-            raise GuardrailError(
-                f"netguard:platform: {name} needs {len(rules)} {direction} rules (one per declared flow); "
-                f"the API allows {MAX_RULES}: declare the flows by role")
     return out
 
 

@@ -129,3 +129,23 @@ def test_priorities_are_documented_unique_and_leave_room():
     assert list(PRIORITIES.values()) == sorted(set(PRIORITIES.values()))
     assert min(PRIORITIES.values()) >= 100 and PRIORITIES["default-deny"] <= 900
     assert NO_GUARDRAILS.startswith("clusterPolicyApi is none")
+
+
+def test_too_many_declared_flows_into_one_workload_is_an_inventory_error_before_anything_exists():
+    from stack_harness import run_stack_failure
+
+    platform = {
+        "namespaces": [{"name": "ai-src", "trustTier": "standard", "dataClass": "internal"},
+                       {"name": "ai-dst", "trustTier": "trusted", "dataClass": "internal"}],
+        "workloads": [{"name": "db", "namespace": "ai-dst", "role": "vector-store", "image": "r.example/db:1",
+                       "ports": [{"name": "http", "port": 80}]}]
+        + [{"name": f"app{i}", "namespace": "ai-src", "role": "inference", "image": "r.example/app:1"}
+           for i in range(26)],
+        "flows": [{"from": {"namespace": "ai-src", "workload": f"app{i}"},
+                   "to": {"namespace": "ai-dst", "workload": "db"}, "ports": ["http"]} for i in range(26)],
+    }
+    failure = run_stack_failure(platform)
+    assert "netguard-guardrail-flows-to-ai-dst-db would need 26 ingress rules" in str(failure.error)
+    assert not [r for r in failure.resources if r.type.startswith("kubernetes:")]
+    platform["platform"] = {"clusterPolicyApi": "none"}
+    assert run_stack_full(platform).outputs["guardrails"]["api"] == "none"

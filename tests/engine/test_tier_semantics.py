@@ -177,3 +177,22 @@ def test_a_named_port_beside_a_networks_peer_matches_the_pods_that_declare_it():
     analyzer = load(pod("x", "a", "10.0.0.1"), pod("y", "b", "10.0.0.2"), policy, externals=["10.0.0.9"])
     assert not analyzer.allowed("x/a", "y/b", 80, "TCP")
     assert analyzer.allowed("x/a", "external/10.0.0.9", 80, "TCP")  # an address has no named port
+
+
+def test_explain_names_the_tier_decision_and_the_pass():
+    deny = cnp("deny-restricted", priority=40, ingress=[
+        {"name": "pass-own", "action": "Pass", "from": [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]},
+        {"name": "deny-untrusted", "action": "Deny", "from": ANY}])
+    np = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "own", "namespace": "y"},
+          "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}}
+    analyzer = load(pod("x", "a"), pod("y", "b"), pod("y", "c"), deny, np)
+    denied = analyzer.explain("x/a", "y/b", 80, "TCP")
+    assert not denied.allowed
+    assert ("ClusterNetworkPolicy deny-restricted (Admin, priority 40) selects y/b; rule 2 'deny-untrusted' "
+            "denies x/a on 80/TCP") in denied.to_text()
+    assert denied.to_dict()["ingress"]["tiers"] == [
+        {"policy": "ClusterNetworkPolicy/deny-restricted", "rule": 2, "name": "deny-untrusted", "action": "Deny"}]
+    passed = analyzer.explain("y/c", "y/b", 80, "TCP")
+    text = passed.to_text()
+    assert passed.allowed and "passed to NetworkPolicies by ClusterNetworkPolicy deny-restricted (Admin, priority 40) rule 1 'pass-own'" in text
+    assert "NetworkPolicy y/own selects y/b; rule 1 admits y/c" in text
