@@ -1,5 +1,7 @@
 """The ``netguard`` command: ``reach`` (the matrix) and ``explain`` (one connection, with reasons).
 
+``--layer datapath|mesh|all`` (default ``all``) selects the enforcement points that must allow.
+
 Exit 0 on success; on bad input (manifests, --probe, --external, an unknown endpoint, a missing
 path) exit 2 with one line on stderr naming the file, object, field and problem; when the output
 cannot be written (a full disk) exit 1 with one line. A reader that stops early (``| head``) is
@@ -15,7 +17,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from .analysis import Analyzer
+from .analysis import ALL, LAYERS, Analyzer
 from .errors import Location, NetguardInputError
 from .loader import load_paths
 from .model import EXTERNAL_NAMESPACE
@@ -53,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     reach.add_argument("--probe", action="append", default=[], metavar="PORT/PROTOCOL")
     reach.add_argument("--external", action="append", default=[], metavar="IP")
     reach.add_argument("--format", choices=("json", "table"), default="json")
+    reach.add_argument("--layer", choices=LAYERS, default=ALL,
+                       help="enforcement points that must allow: datapath, mesh, or all (default)")
     explain = commands.add_parser("explain", help="why one connection is allowed or denied")
     explain.add_argument("paths", nargs="+", metavar="PATH")
     explain.add_argument("--from", dest="source", required=True, metavar="ENDPOINT")
@@ -60,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--probe", required=True, metavar="PORT/PROTOCOL")
     explain.add_argument("--external", action="append", default=[], metavar="IP")
     explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("--layer", choices=LAYERS, default=ALL)
     return parser
 
 
@@ -70,7 +75,7 @@ def run(argv: Sequence[str]) -> str:
         probes = [parse_probe(p) for p in args.probe]
         analyzer = Analyzer(load_paths(args.paths, args.external))
         probes = sorted(set(probes)) if probes else analyzer.declared_probes()
-        flows = analyzer.matrix(probes)
+        flows = analyzer.matrix(probes, args.layer)
         if args.format == "table":
             return reach_table([e.id for e in analyzer.cluster.endpoints], probes, flows)
         return json.dumps(reach_json(probes, flows))
@@ -88,7 +93,7 @@ def run(argv: Sequence[str]) -> str:
             f"--from and --to are both {args.source!r}; traffic of an endpoint to itself is not evaluated",
             field="--to",
         )
-    explanation = analyzer.explain(args.source, args.destination, port, protocol)
+    explanation = analyzer.explain(args.source, args.destination, port, protocol, args.layer)
     if args.format == "json":
         return json.dumps(explanation.to_dict(), indent=1)
     return explanation.to_text()
