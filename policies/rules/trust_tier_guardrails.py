@@ -20,12 +20,12 @@ from netguard import labels
 
 from . import config, stack_model
 from .inputs import stack_objects
-from .reporting import Violation, guarded, unknown_message
+from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message
 from .role_isolation import deciding_probes
 
 NAME = "trust-tier-guardrails"
 
-CONFIG = config.schema({
+CONFIG = config.cluster_schema({
     "tiers": {
         "type": "array", "items": {"type": "string"}, "default": list(labels.TRUST_TIERS),
         "description": "The trust tiers (namespace label netguard.io/trust-tier), lowest first.",
@@ -45,15 +45,26 @@ _SHOWN = 10
 
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
-    model = stack_model.build(stack_objects(args))
-    if settings[config.FAIL_ON_UNKNOWN]:
-        for item in model.left_out:
-            if item.unknown:
-                yield Violation(unknown_message(item.obj.ref, [item.reason]) +
-                                "; the trust tiers' separation depends on it", item.obj.urn)
+    problem = config_problem(NAME, settings)
+    if problem:
+        yield Violation(problem)
+        return
+    models = stack_model.build_all(stack_objects(args), settings)
+    for model in models:
+        for violation in _check_cluster(model, settings):
+            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+
+
+def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Violation]:
+    for item in model.left_out:
+        if item.unknown and not settings[config.FAIL_ON_UNKNOWN]:
+            continue
+        yield Violation(left_out_message(item, NAME) + "; the trust tiers' separation depends on it", item.obj.urn)
     ranks = {tier: i for i, tier in enumerate(settings["tiers"])}
     tier_of = {ns: ranks[lbl[labels.TRUST_TIER]] for ns, lbl in model.cluster.namespaces.items()
                if lbl.get(labels.TRUST_TIER) in ranks}
+    if len(set(tier_of.values())) < 2:
+        return  # one tier or none: nothing to keep apart
     allowed = [(p.get("from", ""), p.get("to", "")) for p in settings["allowedPairs"]]
     found = 0
     for src, dst, port, protocol in model.analyzer.matrix(deciding_probes(model)):
@@ -70,7 +81,8 @@ def check(args: Any) -> Iterator[Violation]:
             continue
         why = " | ".join(line.strip() for line in explanation.to_text().splitlines())
         yield Violation(
-            f"{src} ({_tier(model, s_ns)}) can reach {dst} ({_tier(model, d_ns)}) on {port}/{protocol}, "
+            f"{model.describe(model.cluster.endpoint(src))} ({_tier(model, s_ns)}) can reach "
+            f"{model.describe(model.cluster.endpoint(dst))} ({_tier(model, d_ns)}) on {port}/{protocol}, "
             f"a path from a lower trust tier into a higher one that no declared flow accounts for. Why: {why}. "
             f"Declare the flow in the inventory, close the rules named above, or list the pair in "
             f"{NAME}'s allowedPairs", model.urn_of(model.cluster.endpoint(dst)))
