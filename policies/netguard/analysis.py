@@ -9,7 +9,7 @@ policies and must agree.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .bitsets import PolicyBits, Universe, flows
 from .classes import EndpointClasses, group_endpoints, iter_bits
@@ -90,12 +90,23 @@ class Analyzer:
         for port, protocol in sorted(set(probes)):
             _check_port(port)
             _check_protocol(protocol)
-            for d, sources in flows(self._universe, self._policy_bits, port, protocol).items():
+            for d, sources in self.class_flows(port, protocol).items():
                 for s in iter_bits(sources):
                     for a in members[s]:
                         out.extend((a.id, b.id, port, protocol) for b in members[d] if b.id != a.id)
         out.sort()
         return out
+
+    @property
+    def classes(self) -> EndpointClasses:
+        """The endpoint classes the whole-matrix paths work on (no selector tells their members apart)."""
+        return self._classes
+
+    def class_flows(self, port: int, protocol: str) -> Mapping[int, int]:
+        """Destination class -> bitset of the source classes allowed on port/protocol (self pairs included)."""
+        _check_port(port)
+        _check_protocol(protocol)
+        return flows(self._universe, self._policy_bits, port, protocol)
 
     def declared_probes(self) -> list[tuple[int, str]]:
         """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""

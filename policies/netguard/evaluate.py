@@ -14,18 +14,25 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from .compile import CompiledPolicy
+from .labels import LAYER
 from .model import INGRESS, Cluster, Endpoint
 from .ports import PortSet, ports_admitted
 
 
 @dataclass(frozen=True)
 class Admission:
-    """A rule that admits the peer: its policy, its index (from 1), a description, and on which ports."""
+    """A rule that admits the peer: its policy, its index (from 1), a description, and on which ports.
+
+    ``kind`` and ``layer`` (the policy's ``netguard.io/layer`` label) say where the rule lives, for
+    reports; enforcement points other than NetworkPolicy set their own kind.
+    """
 
     policy_id: str
     rule_index: int
     description: str
     ports: PortSet
+    kind: str = "NetworkPolicy"
+    layer: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,10 @@ def evaluate_side(
                 continue
             ports = ports_admitted(rule.ports, protocol, destination.ports)
             if not ports.is_empty():
-                admitting.append(Admission(compiled.id, rule.origin.index, rule.describe(), ports))
+                admitting.append(Admission(
+                    compiled.id, rule.origin.index, rule.describe(), ports,
+                    layer=compiled.policy.labels.get(LAYER, ""),
+                ))
     return SideVerdict(
         direction, subject.id, peer.id, protocol, bool(selecting), tuple(selecting), tuple(admitting)
     )

@@ -1,0 +1,139 @@
+"""Building the report model from the Analyzer: grouped connections, then reasons, then findings.
+
+Connections come from ``connectivity.class_connections`` (whole-matrix probes over classes); the
+reasons of each class pair from the Analyzer's per-pair sides, asked once per class pair and per
+protocol on a representative of each class. Findings read only the model and the compiled rules.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from ..analysis import Analyzer
+from ..connectivity import class_connections
+from ..internet import is_internet
+from ..labels import DATA_CLASS, LAYER, ROLE
+from ..model import EGRESS, INGRESS, Endpoint
+from ..peers import AllPods, AnyPeer, IPBlockPeer, NamespacesByLabel, PodPeer
+from ..ports import PortSet
+from .model import (
+    AdmittingRule, Connection, EndpointInfo, Finding, PolicyInfo, PortsByProtocol, Report, Side, ports_text,
+)
+
+
+def build_report(analyzer: Analyzer, sources: Sequence[str] = ()) -> Report:
+    cluster = analyzer.cluster
+    members = analyzer.classes.members
+    infos = {e.id: _info(analyzer, e) for e in cluster.endpoints}
+    connections: list[Connection] = []
+    for grouped in class_connections(analyzer):
+        src, dst = members[grouped.source][0], members[grouped.destination][0]
+        if src.external and dst.external:
+            continue  # neither end is in the cluster: no policy of it is involved
+        egress = _side(analyzer, EGRESS, src, dst, grouped.ports)
+        ingress = _side(analyzer, INGRESS, dst, src, grouped.ports)
+        connections.extend(
+            Connection(a.id, b.id, grouped.ports, egress, ingress)
+            for a in members[grouped.source] for b in members[grouped.destination] if a.id != b.id
+        )
+    connections.sort(key=lambda c: (c.source, c.destination))
+    policies = tuple(
+        PolicyInfo("NetworkPolicy", p.id, p.labels.get(LAYER, "")) for p in cluster.policies
+    )
+    namespaces = tuple(n for n in cluster.namespaces)
+    findings = tuple(_findings(analyzer, infos, connections, namespaces))
+    return Report(
+        tuple(sources), namespaces, tuple(infos.values()), policies, tuple(connections), findings, infos,
+    )
+
+
+def _info(analyzer: Analyzer, e: Endpoint) -> EndpointInfo:
+    return EndpointInfo(
+        e.id, e.namespace, e.name, e.kind, e.external, is_internet(e),
+        e.labels.get(ROLE, ""), e.labels.get(DATA_CLASS, ""),
+        analyzer.isolated(e.id, INGRESS), analyzer.isolated(e.id, EGRESS),
+    )
+
+
+def _side(analyzer: Analyzer, direction: str, subject: Endpoint, peer: Endpoint, allowed: PortsByProtocol) -> Side:
+    isolated, external, selecting = False, subject.external, ()
+    rules: dict[tuple[str, int], AdmittingRule] = {}
+    for protocol, ports in allowed.items():
+        verdict = analyzer.side(direction, subject.id, peer.id, protocol)
+        isolated, selecting = verdict.isolated, verdict.selecting
+        for a in verdict.admitting:
+            used = a.ports & ports
+            if used.is_empty():
+                continue  # admits the peer on ports the other side does not allow
+            key = (a.policy_id, a.rule_index)
+            previous = rules.get(key)
+            by_protocol = dict(previous.ports) if previous else {}
+            by_protocol[protocol] = by_protocol.get(protocol, PortSet()) | used
+            rules[key] = AdmittingRule(a.kind, a.policy_id, a.layer, a.rule_index, a.description, by_protocol)
+    return Side(direction, isolated, external, tuple(selecting), tuple(rules[k] for k in sorted(rules)))
+
+
+def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: list[Connection],
+              namespaces: Sequence[str]) -> Iterable[Finding]:
+    for info in infos.values():
+        if info.external:
+            continue
+        for direction, isolated in ((INGRESS, info.isolated_ingress), (EGRESS, info.isolated_egress)):
+            if not isolated:
+                word = "reach it" if direction == INGRESS else "be reached from it"
+                yield Finding("high", "not-isolated", info.id,
+                              f"{info.kind} {info.id} is not isolated for {direction}: every peer may {word} on every port")
+    yield from _allow_all_rules(analyzer)
+    internet_out: dict[str, list[str]] = {}
+    internet_in: dict[str, list[str]] = {}
+    reached_from: dict[str, set[str]] = {}
+    for c in connections:
+        src, dst = infos[c.source], infos[c.destination]
+        if dst.internet and not src.external:
+            internet_out.setdefault(src.id, []).append(f"{dst.name}: {ports_text(c.ports)}")
+        if src.internet and not dst.external:
+            internet_in.setdefault(dst.id, []).append(f"{src.name}: {ports_text(c.ports)}")
+        if not src.external and not dst.external:
+            reached_from.setdefault(dst.id, set()).add(src.namespace)
+    for endpoint_id, targets in sorted(internet_out.items()):
+        yield Finding("medium", "internet-egress", endpoint_id,
+                      f"{endpoint_id} may send to the internet ({'; '.join(targets[:5])}{_more(targets)})")
+    for endpoint_id, origins in sorted(internet_in.items()):
+        yield Finding("high", "internet-ingress", endpoint_id,
+                      f"{endpoint_id} may be reached from the internet ({'; '.join(origins[:5])}{_more(origins)})")
+    internal = {i.namespace for i in infos.values() if not i.external}
+    if len(internal) > 1:
+        for endpoint_id, origins in sorted(reached_from.items()):
+            if origins >= internal:
+                yield Finding("high", "every-namespace", endpoint_id,
+                              f"{endpoint_id} may be reached from every namespace ({len(internal)})")
+
+
+def _more(items: list[str]) -> str:
+    return f"; and {len(items) - 5} more" if len(items) > 5 else ""
+
+
+def _allow_all_rules(analyzer: Analyzer) -> Iterable[Finding]:
+    for policy in analyzer.policies:
+        for direction, rules in ((INGRESS, policy.ingress), (EGRESS, policy.egress)):
+            for rule in rules or ():
+                wide = [p for p in rule.peers if _admits_everyone(p)]
+                if not wide:
+                    continue
+                on = "every port" if rule.ports is None else "the listed ports"
+                yield Finding(
+                    "high", "allow-all-rule", policy.id,
+                    f"NetworkPolicy {policy.id} {direction.lower()} rule {rule.origin.index} admits "
+                    f"{wide[0].describe()} on {on} ({rule.describe()})",
+                )
+
+
+def _admits_everyone(peer: object) -> bool:
+    if isinstance(peer, AnyPeer):
+        return True
+    if isinstance(peer, PodPeer):
+        return isinstance(peer.namespaces, NamespacesByLabel) and peer.namespaces.selector.is_empty \
+            and isinstance(peer.pods, AllPods)
+    if isinstance(peer, IPBlockPeer):
+        return peer.block.cidr.prefixlen == 0 and not peer.block.excepts
+    return False
