@@ -108,7 +108,7 @@ def render_md(result: DiffResult, cap: int = 60_000) -> str:
     ordered = sorted(result.changes, key=lambda c: (_LEVELS[c.risk.level], c.source, c.destination))
     policy_changes = [c for c in ordered if c.endpoints == "both"]
     endpoint_changes = [c for c in ordered if c.endpoints != "both"]
-    high = [c for c in policy_changes if c.risk.level == "high"]
+    high = [c for c in ordered if c.risk.level == "high"]
     if high:
         out.section(["### High risk", ""], [f"- {_line(c)} — {'; '.join(c.risk.reasons)}" for c in high], [""],
                     "high-risk changes")

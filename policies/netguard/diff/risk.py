@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..errors import NetguardInputError
+from ..report.build import reached_from_every_namespace
 from ..report.model import Report
 
 KINDS = ("added", "removed", "widened", "narrowed", "changed")
@@ -55,15 +56,7 @@ def rank(changes: Sequence[tuple], old: Report, new: Report) -> list[Risk]:
 
 
 def _every_namespace(report: Report) -> set[str]:
-    internal = {e.namespace for e in report.endpoints if not e.external}
-    if len(internal) < 2:
-        return set()
-    origins: dict[str, set[str]] = {}
-    for c in report.connections:
-        src, dst = report.by_id[c.source], report.by_id[c.destination]
-        if not src.external and not dst.external:
-            origins.setdefault(dst.id, set()).add(src.namespace)
-    return {d for d, namespaces in origins.items() if namespaces >= internal}
+    return reached_from_every_namespace(report.endpoints, report.connections)
 
 
 def _dns_sources(report: Report) -> set[tuple[str, str]]:

@@ -41,7 +41,7 @@ def build_report(analyzer: Analyzer, sources: Sequence[str] = ()) -> Report:
         PolicyInfo("NetworkPolicy", p.id, p.labels.get(LAYER, "")) for p in cluster.policies
     )
     namespaces = tuple(n for n in cluster.namespaces)
-    findings = tuple(_findings(analyzer, infos, connections, namespaces))
+    findings = tuple(_findings(analyzer, infos, connections))
     return Report(
         tuple(sources), namespaces, tuple(infos.values()), policies, tuple(connections), findings, infos,
     )
@@ -73,8 +73,7 @@ def _side(analyzer: Analyzer, direction: str, subject: Endpoint, peer: Endpoint,
     return Side(direction, isolated, external, tuple(selecting), tuple(rules[k] for k in sorted(rules)))
 
 
-def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: list[Connection],
-              namespaces: Sequence[str]) -> Iterable[Finding]:
+def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: list[Connection]) -> Iterable[Finding]:
     for info in infos.values():
         if info.external:
             continue
@@ -86,27 +85,35 @@ def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: l
     yield from _allow_all_rules(analyzer)
     internet_out: dict[str, list[str]] = {}
     internet_in: dict[str, list[str]] = {}
-    reached_from: dict[str, set[str]] = {}
     for c in connections:
         src, dst = infos[c.source], infos[c.destination]
         if dst.internet and not src.external:
             internet_out.setdefault(src.id, []).append(f"{dst.name}: {ports_text(c.ports)}")
         if src.internet and not dst.external:
             internet_in.setdefault(dst.id, []).append(f"{src.name}: {ports_text(c.ports)}")
-        if not src.external and not dst.external:
-            reached_from.setdefault(dst.id, set()).add(src.namespace)
     for endpoint_id, targets in sorted(internet_out.items()):
         yield Finding("medium", "internet-egress", endpoint_id,
                       f"{endpoint_id} may send to the internet ({'; '.join(targets[:5])}{_more(targets)})")
     for endpoint_id, origins in sorted(internet_in.items()):
         yield Finding("high", "internet-ingress", endpoint_id,
                       f"{endpoint_id} may be reached from the internet ({'; '.join(origins[:5])}{_more(origins)})")
-    internal = {i.namespace for i in infos.values() if not i.external}
-    if len(internal) > 1:
-        for endpoint_id, origins in sorted(reached_from.items()):
-            if origins >= internal:
-                yield Finding("high", "every-namespace", endpoint_id,
-                              f"{endpoint_id} may be reached from every namespace ({len(internal)})")
+    for endpoint_id in sorted(reached_from_every_namespace(infos.values(), connections)):
+        yield Finding("high", "every-namespace", endpoint_id,
+                      f"{endpoint_id} may be reached from every namespace")
+
+
+def reached_from_every_namespace(endpoints: Iterable[EndpointInfo], connections: Iterable[Connection]) -> set[str]:
+    """Cluster endpoints that some endpoint of every other namespace may reach (with two namespaces or more)."""
+    infos = {e.id: e for e in endpoints}
+    internal = {e.namespace for e in infos.values() if not e.external}
+    if len(internal) < 2:
+        return set()
+    origins: dict[str, set[str]] = {}
+    for c in connections:
+        src, dst = infos[c.source], infos[c.destination]
+        if not src.external and not dst.external:
+            origins.setdefault(dst.id, set()).add(src.namespace)
+    return {d for d, namespaces in origins.items() if namespaces | {infos[d].namespace} >= internal}
 
 
 def _more(items: list[str]) -> str:

@@ -32,23 +32,28 @@ class CappedMarkdown:
         return True
 
     def section(self, head: Sequence[str], body: Sequence[str], tail: Sequence[str], what: str,
-                whole: bool = False) -> bool:
-        """Add head, as many body lines as fit (all or none when ``whole``), tail; False if nothing fit."""
+                whole: bool = False, share: float = 1.0) -> bool:
+        """Add head, as many body lines as fit (all or none when ``whole``), tail; False if nothing fit.
+
+        ``share``: the part of the cap this section may take at most, so that a long list leaves
+        room for the sections after it.
+        """
         head_text, tail_text = "\n".join(head), "\n".join(tail)
         fixed = len(head_text) + len(tail_text) + 2
+        limit = min(self.room(), int(self.cap * share))
         if whole:
             text = "\n".join([*head, *body, *tail])
             if self.add(text):
                 return True
             self.cuts.append(f"{what} (left out whole)")
             return False
-        if fixed > self.room():
+        if fixed > limit:
             self.cuts.append(f"{what}: all {len(body)} left out")
             return False
         kept: list[str] = []
         used = fixed
         for line in body:
-            if used + len(line) + 1 > self.room():
+            if used + len(line) + 1 > limit:
                 break
             kept.append(line)
             used += len(line) + 1

@@ -3,7 +3,8 @@
 Nothing is fetched at view time: styles, the SVG and the filter script are inline. The picture has
 a frame per namespace (externals in their own frame on the right), a box per node (endpoints with
 identical peers merged) and an arrow per edge labelled with its ports. The filter (a namespace
-list and a workload text box) hides the nodes, edges and table rows that do not involve the choice.
+list and a workload text box, or ``#namespace=NS&workload=TEXT`` in the link) hides the nodes, edges,
+findings and table rows that do not involve the choice.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ _SCRIPT = """
     });
     document.getElementById('shown-edges').textContent=String(shown);
   }
+  // A link may preset the filter: report.html#namespace=ai-serving&workload=llm
+  var preset=new URLSearchParams(location.hash.slice(1));
+  if(preset.get('namespace'))ns.value=preset.get('namespace');
+  if(preset.get('workload'))wl.value=preset.get('workload');
   ns.addEventListener('change',apply); wl.addEventListener('input',apply); apply();
   document.body.setAttribute('data-ready','true');
 })();

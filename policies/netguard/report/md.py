@@ -28,7 +28,7 @@ def render_md(report: Report, cap: int = 60_000) -> str:
     counts = s["findings"]
     out.section([f"### Findings ({counts['high']} high, {counts['medium']} medium)", ""],
                 [f"- **{f.severity}** `{f.kind}`: {_md(f.message)}" for f in findings] or ["None."], [""],
-                "findings")
+                "findings", share=0.3)
     graph = readable_graph(report)
     picture = ["### Picture", ""]
     if graph.by_namespace:
@@ -40,11 +40,11 @@ def render_md(report: Report, cap: int = 60_000) -> str:
             out.section(["### Picture", "", "_One node per namespace (the workload graph would not fit)._", ""],
                         mermaid(namespace_graph(report)), [""], "the picture", whole=True)
     out.section(["### Namespace matrix", "", "Allowed connections from the row's namespace to the column's.", ""],
-                matrix_rows(report), [""], "matrix rows")
+                matrix_rows(report), [""], "matrix rows", share=0.15)
     out.section([f"<details><summary>Allowed connections ({len(report.connections)})</summary>", "",
                  "| from | to | ports |", "| --- | --- | --- |"],
                 [f"| `{c.source}` | `{c.destination}` | {ports_text(c.ports)} |" for c in report.connections],
-                ["", "</details>", ""], "connections")
+                ["", "</details>", ""], "connections", share=0.5)
     out.section(["<details><summary>Why each connection is allowed</summary>", ""],
                 [f"- `{c.source}` → `{c.destination}` ({ports_text(c.ports)}): egress {side_text(c.egress)}; "
                  f"ingress {side_text(c.ingress)}" for c in report.connections],
