@@ -10,7 +10,6 @@ findings and table rows that do not involve the choice.
 from __future__ import annotations
 
 import html
-import json as _json
 
 from .graph import Graph, Node, readable_graph
 from .json import summary
@@ -18,6 +17,7 @@ from .md import SEVERITY_ORDER, side_text
 from .model import Report, ports_text
 
 NODE_W, NODE_H, GAP, FRAME_W, HEADER, COLUMNS, MARGIN = 210, 26, 12, 250, 30, 4, 20
+ROW_GAP, COLUMN_GAP = 70, 70  # room for the edges and their labels between frames
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em;color:#1f2328}
@@ -26,7 +26,8 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;padd
 .frame{fill:#f6f8fa;stroke:#8c959f}.frame.external{fill:#fff8c5;stroke:#bf8700}
 .frame-title{font-weight:600;font-size:13px}.node rect{fill:#fff;stroke:#0969da}
 .node.external rect{stroke:#bf8700}.node text{font-size:12px}
-.edge path{fill:none;stroke:#57606a;stroke-width:1.2}.edge text{font-size:10px;fill:#0969da}
+.edge path{fill:none;stroke:#8c959f;stroke-width:1.2}.edge:hover path{stroke:#0969da;stroke-width:2.5}
+.edge text{font-size:10px;fill:#0550ae;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .hidden{display:none}#controls{margin:1em 0;padding:.5em;background:#f6f8fa}
 """
 
@@ -40,10 +41,13 @@ _SCRIPT = """
     return (!n||nss.indexOf(n)>=0)&&(!w||eps.indexOf(w)>=0);
   }
   function apply(){
-    var shown=0;
+    var shown=0, ends={};
     document.querySelectorAll('[data-filterable]').forEach(function(el){
-      var ok=match(el); el.classList.toggle('hidden',!ok); if(ok&&el.classList.contains('edge'))shown++;
+      var ok=match(el); el.classList.toggle('hidden',!ok);
+      if(ok&&el.classList.contains('edge')){shown++;ends[el.getAttribute('data-source')]=1;ends[el.getAttribute('data-target')]=1;}
     });
+    // the peers of the edges shown stay visible, so an arrow never points at nothing
+    document.querySelectorAll('.node').forEach(function(el){if(ends[el.id])el.classList.remove('hidden');});
     document.getElementById('shown-edges').textContent=String(shown);
   }
   // A link may preset the filter: report.html#namespace=ai-serving&workload=llm
@@ -69,10 +73,7 @@ def render_html(report: Report) -> str:
         f"<td>{_e(side_text(c.egress))}</td><td>{_e(side_text(c.ingress))}</td></tr>"
         for c in report.connections
     )
-    summary_rows = "".join(
-        f"<tr><th>{_e(k)}</th><td>{_e(_json.dumps(v) if isinstance(v, (dict, list)) else str(v))}</td></tr>"
-        for k, v in s.items()
-    )
+    summary_rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in _summary_rows(s))
     finding_items = "".join(
         f'<li data-filterable data-namespaces="{_e(_namespace_of(report, f.subject))}" data-endpoints="{_e(f.subject)}">'
         f'<span class="{f.severity}">{f.severity}</span> <code>{_e(f.kind)}</code> {_e(f.message)}</li>'
@@ -112,16 +113,16 @@ def svg(graph: Graph, report: Report) -> str:
     row_height = 0
     for i, namespace in enumerate(internal):
         if i and i % COLUMNS == 0:
-            x, y = MARGIN, y + row_height + 2 * GAP
+            x, y = MARGIN, y + row_height + ROW_GAP
             row_height = 0
         height = _frame(parts, position, namespace, frames[namespace], x, y, external=False)
         row_height = max(row_height, height)
-        x += FRAME_W + 4 * GAP
-    width = MARGIN + min(len(internal), COLUMNS) * (FRAME_W + 4 * GAP)
+        x += FRAME_W + COLUMN_GAP
+    width = MARGIN + min(len(internal), COLUMNS) * (FRAME_W + COLUMN_GAP)
     height = y + row_height + MARGIN
     if "external" in frames:
-        ext_height = _frame(parts, position, "external", frames["external"], width + 2 * GAP, MARGIN, external=True)
-        width += FRAME_W + 4 * GAP
+        ext_height = _frame(parts, position, "external", frames["external"], width + COLUMN_GAP // 2, MARGIN, external=True)
+        width += FRAME_W + COLUMN_GAP
         height = max(height, ext_height + 2 * MARGIN)
     edges = [_edge(e, position, graph, report) for e in graph.edges]
     return (f'<svg id="picture" xmlns="http://www.w3.org/2000/svg" width="{width + MARGIN}" height="{height}" '
@@ -162,13 +163,32 @@ def _edge(edge, position: dict, graph: Graph, report: Report) -> str:
     else:  # the same column: loop out to the right
         x1, x2, bend = ax + NODE_W, bx + NODE_W, 0
     c1, c2 = (x1 + bend, x2 - bend) if bend else (x1 + 50, x2 + 50)
-    mx, my = (x1 + x2) / 2 + (50 if not bend else 0), (ay + by) / 2
+    # the label sits on the curve's midpoint: (P0 + 3 P1 + 3 P2 + P3) / 8
+    mx, my = (x1 + 3 * c1 + 3 * c2 + x2) / 8, (ay + 3 * ay + 3 * by + by) / 8
     nodes = {n.id: n for n in graph.nodes}
     source, target = nodes[edge.source], nodes[edge.target]
     endpoints = " ".join((*source.members, *target.members)) or f"{source.namespace} {target.namespace}"
     return (f'<g class="edge" data-filterable data-namespaces="{_e(source.namespace)} {_e(target.namespace)}" '
-            f'data-endpoints="{_e(endpoints)}"><path d="M {x1} {ay} C {c1} {ay}, {c2} {by}, {x2} {by}" '
+            f'data-endpoints="{_e(endpoints)}" data-source="{source.id}" data-target="{target.id}"><path d="M {x1} {ay} C {c1} {ay}, {c2} {by}, {x2} {by}" '
             f'marker-end="url(#arrow)"/><text x="{mx:.0f}" y="{my - 3:.0f}">{_e(_short(edge.label, 40))}</text></g>')
+
+
+def _summary_rows(s: dict) -> list[tuple[str, str]]:
+    def listed(items: list[str]) -> str:
+        return (", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")) or "none"
+
+    policies = "; ".join(f"{kind}: " + ", ".join(f"{n} {layer}" for layer, n in layers.items())
+                         for kind, layers in s["policies"].items()) or "none"
+    return [
+        ("namespaces", str(s["namespaces"])),
+        ("workloads", f"{s['workloads']} (" + ", ".join(f"{n} {k}" for k, n in s["workloads_by_kind"].items()) + ")"),
+        ("policies (per kind and layer)", policies),
+        ("allowed connections", str(s["connections"])),
+        ("not isolated for Ingress / Egress", f"{s['not_isolated']['Ingress']} / {s['not_isolated']['Egress']}"),
+        ("reach outside the cluster", listed(s["reaching_outside"])),
+        ("reached from outside", listed(s["reached_from_outside"])),
+        ("findings", ", ".join(f"{n} {level}" for level, n in s["findings"].items())),
+    ]
 
 
 def _namespace_of(report: Report, subject: str) -> str:
