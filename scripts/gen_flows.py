@@ -25,7 +25,19 @@ from netguard.loader import load_paths  # noqa: E402
 START = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 
 
+REPLICAS = 2
+_NAMES: dict[tuple[str, int], str] = {}
+
+
 def pod_name(endpoint, rng: random.Random) -> str:
+    """One of the workload's REPLICAS pods, named as Kubernetes names them (stable across records)."""
+    key = (endpoint.id, rng.randrange(REPLICAS))
+    if key not in _NAMES:
+        _NAMES[key] = _new_pod_name(endpoint, rng)
+    return _NAMES[key]
+
+
+def _new_pod_name(endpoint, rng: random.Random) -> str:
     if endpoint.kind == "Pod":
         return endpoint.name
     if endpoint.kind == "StatefulSet":

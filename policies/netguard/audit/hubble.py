@@ -108,8 +108,13 @@ def _camel(name: str) -> str:
     return head + "".join(w.title() for w in rest)
 
 
+# protobuf's JSON name of each proto field name read here (computed once: this runs per record)
+_CAMEL = {n: _camel(n) for n in ("destination_port", "pod_name", "is_reply", "namespace", "source", "destination")}
+
+
 def _field(obj: Mapping, name: str) -> Any:
-    return _get(obj, name, _camel(name))
+    value = obj.get(name)
+    return obj.get(_CAMEL[name]) if value is None else value
 
 
 def _layer4(l4: Mapping) -> tuple[Optional[str], int]:
