@@ -33,7 +33,7 @@ class ClassConnection:
 def port_intervals(analyzer: Analyzer) -> list[tuple[str, int, int]]:
     """(protocol, first, last): the intervals inside which every pair's verdict is the same."""
     cuts: dict[str, set[int]] = {p: {MIN_PORT, MAX_PORT + 1} for p in PROTOCOLS}
-    for policy in analyzer.policies:
+    for policy in (*analyzer.policies, *analyzer.tiers.all()):  # NetworkPolicies and the cluster tiers
         for rules in (policy.ingress, policy.egress):
             for rule in rules or ():
                 for m in rule.ports or ():

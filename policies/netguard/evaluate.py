@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 class Admission:
     """A rule that admits the peer: its policy, its index (from 1), a description, and on which ports.
 
-    ``kind`` and ``layer`` (the policy's ``netguard.io/layer`` label) say where the rule lives, for
-    reports; enforcement points other than NetworkPolicy set their own kind.
+    ``kind``, ``layer`` (the policy's ``netguard.io/layer`` label) and ``tier`` say where the rule
+    lives, for reports (``admission.py``); other enforcement points set their own kind.
     """
 
     policy_id: str
@@ -36,6 +36,7 @@ class Admission:
     ports: PortSet
     kind: str = "NetworkPolicy"
     layer: str = ""
+    tier: str = ""  # Admin or Baseline for a cluster tier's rule; "" for a NetworkPolicy's
 
 
 @dataclass(frozen=True)

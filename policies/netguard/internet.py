@@ -1,7 +1,7 @@
 """The address space outside the cluster, cut into ranges that every policy treats alike.
 
 Reports and diffs must say what reaches the internet even when no ``--external`` address is given.
-Every ipBlock (cidr minus excepts) is a union of address intervals; cutting each IP family's
+Every ipBlock (cidr minus excepts) and every cluster tier's network is a union of address intervals; cutting each IP family's
 whole space at every interval's ends gives ranges inside which no ipBlock tells two addresses
 apart (np-guard's netpol-analyzer shows the same ranges, as ``0.0.0.0-9.255.255.255``). Each range
 becomes one external endpoint ``external/<first>-<last>`` whose address is the first one in the
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
-from typing import Iterable
+from typing import Iterable, Iterator
 
+from .cidr import IPBlock
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint
 
 _SPACE = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
@@ -22,21 +23,28 @@ _SPACE = {4: (1 << 32) - 1, 6: (1 << 128) - 1}
 def address_ranges(clusters: Iterable[Cluster]) -> list[tuple[int, int, int]]:
     """(IP version, first, last) of each range, over the ipBlocks of all the clusters' policies."""
     cuts: dict[int, set[int]] = {4: {0, _SPACE[4] + 1}}
-    for cluster in clusters:
-        for policy in cluster.policies:
-            for rule in (*policy.ingress, *policy.egress):
-                for peer in rule.peers or ():
-                    if peer.ip_block is None:
-                        continue
-                    version, spans = peer.ip_block.intervals()
-                    points = cuts.setdefault(version, {0, _SPACE[version] + 1})
-                    for lo, hi in spans:
-                        points |= {lo, hi + 1}
+    for block in _blocks(clusters):
+        version, spans = block.intervals()
+        points = cuts.setdefault(version, {0, _SPACE[version] + 1})
+        for lo, hi in spans:
+            points |= {lo, hi + 1}
     out = []
     for version in sorted(cuts):
         points = sorted(cuts[version])
         out.extend((version, lo, hi - 1) for lo, hi in zip(points, points[1:]))
     return out
+
+
+def _blocks(clusters: Iterable[Cluster]) -> Iterator[IPBlock]:
+    """Every address block a rule names: NetworkPolicy ipBlocks, the cluster tiers' networks."""
+    for cluster in clusters:
+        for policy in cluster.policies:
+            for rule in (*policy.ingress, *policy.egress):
+                yield from (peer.ip_block for peer in rule.peers or () if peer.ip_block is not None)
+        for tier_policy in cluster.tier_policies:
+            for tier_rule in (*tier_policy.ingress, *tier_policy.egress):
+                for tier_peer in tier_rule.peers:
+                    yield from tier_peer.networks or ()
 
 
 def range_name(version: int, first: int, last: int) -> str:

@@ -62,9 +62,12 @@ def test_json_contract(netguard):
     ingress = scrape["admitted_by"]["ingress"]
     assert ingress["isolated"] is True
     assert ingress["rules"] == [{"kind": "NetworkPolicy", "policy": "ai-serving/allow-metrics-scrape",
-                                 "layer": "platform", "rule": 1, "description": ingress["rules"][0]["description"],
-                                 "ports": {"TCP": [[9090, 9090]]}}]
-    assert scrape["admitted_by"]["egress"]["isolated"] is False  # monitoring has no policy
+                                 "layer": "platform", "tier": None, "rule": 1,
+                                 "description": ingress["rules"][0]["description"], "ports": {"TCP": [[9090, 9090]]}}]
+    assert ingress["default"] == {}
+    egress = scrape["admitted_by"]["egress"]
+    assert egress["isolated"] is False and egress["rules"] == []  # monitoring has no policy:
+    assert egress["default"] == {"TCP": [[9090, 9090]]}  # allowed by the API's default
     dns = by_pair[("ai-data/vector-db", "kube-system/coredns")]
     assert dns["ports"] == {"TCP": [[53, 53]], "UDP": [[53, 53]]}
     assert [r["layer"] for r in dns["admitted_by"]["egress"]["rules"]] == ["platform"]

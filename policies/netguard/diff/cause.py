@@ -12,6 +12,7 @@ from typing import Optional
 
 from ..analysis import Analyzer
 from ..errors import UnknownEndpointError
+from ..tiers.model import DENY
 from ..report.model import AdmittingRule, Connection, PortsByProtocol
 from .portsets import overlap
 
@@ -28,18 +29,24 @@ def cause_of(old: Analyzer, new: Analyzer, pair: tuple[str, str], was: Optional[
     gained_by = _rules(now, gained) if gained else ()
     lost_from = _rules(was, lost) if lost else ()
     isolated: tuple[tuple[str, str], ...] = ()
-    if lost and now is not None:
-        isolated = tuple(("egress", p) for p in now.egress.selecting) + tuple(("ingress", p) for p in now.ingress.selecting)
-    elif lost and all(_exists(new, e) for e in pair):
+    if lost and all(_exists(new, e) for e in pair):
         src, dst = pair
-        # The pair no longer connects: which NEW policies isolate its sides (for any protocol lost)
+        # Which NEW policies isolate the pair's sides, or deny on them, for the protocols lost
         policies: list[tuple[str, str]] = []
         for protocol in lost:
             for side, verdict in (("egress", new.side("Egress", src, dst, protocol)),
                                   ("ingress", new.side("Ingress", dst, src, protocol))):
-                policies.extend((side, p) for p in verdict.selecting if (side, p) not in policies)
+                policies.extend((side, p) for p in _denying(verdict) if (side, p) not in policies)
         isolated = tuple(policies)
     return Cause(gained_by, lost_from, isolated)
+
+
+def _denying(verdict) -> list[str]:
+    """The policies that isolate a side (NetworkPolicies selecting it) or deny on it (tier Deny rules)."""
+    denying = list(verdict.selecting)
+    if verdict.tiers is not None:
+        denying += [d.policy.id for d in verdict.tiers.decisions if d.action == DENY and d.policy.id not in denying]
+    return denying
 
 
 def _rules(connection: Optional[Connection], ports: PortsByProtocol) -> tuple[tuple[str, AdmittingRule], ...]:
@@ -51,9 +58,10 @@ def _rules(connection: Optional[Connection], ports: PortsByProtocol) -> tuple[tu
             used = overlap(rule.ports, ports)
             if used:
                 out.append((side_name, AdmittingRule(rule.kind, rule.policy, rule.layer, rule.rule, rule.description, used)))
-        if not side.isolated:
-            out.append((side_name, AdmittingRule("", "", "", 0, "not isolated" if not side.external
-                                                 else "outside the cluster", ports)))
+        by_default = overlap(side.default, ports)
+        if by_default:
+            out.append((side_name, AdmittingRule("", "", "", 0, "outside the cluster" if side.external
+                                                 else "allowed by default: no rule decides", by_default)))
     return tuple(out)
 
 

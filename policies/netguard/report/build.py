@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from ..admission import admissions
 from ..analysis import Analyzer
 from ..connectivity import class_connections
 from ..internet import is_internet
 from ..labels import DATA_CLASS, LAYER, ROLE
 from ..model import EGRESS, INGRESS, Endpoint
 from ..peers import AllPods, AnyPeer, IPBlockPeer, NamespacesByLabel, PodPeer
+from ..tiers.model import ACCEPT
 from ..ports import PortSet
 from .model import (
     AdmittingRule, Connection, EndpointInfo, Finding, PolicyInfo, PortsByProtocol, Report, Side, ports_text,
@@ -39,7 +41,7 @@ def build_report(analyzer: Analyzer, sources: Sequence[str] = ()) -> Report:
     connections.sort(key=lambda c: (c.source, c.destination))
     policies = tuple(
         PolicyInfo("NetworkPolicy", p.id, p.labels.get(LAYER, "")) for p in cluster.policies
-    )
+    ) + tuple(PolicyInfo(p.kind, p.id, "", p.tier) for p in cluster.tier_policies)
     namespaces = tuple(n for n in cluster.namespaces)
     findings = tuple(_findings(analyzer, infos, connections))
     return Report(
@@ -58,19 +60,23 @@ def _info(analyzer: Analyzer, e: Endpoint) -> EndpointInfo:
 def _side(analyzer: Analyzer, direction: str, subject: Endpoint, peer: Endpoint, allowed: PortsByProtocol) -> Side:
     isolated, external, selecting = False, subject.external, ()
     rules: dict[tuple[str, int], AdmittingRule] = {}
+    default: dict[str, PortSet] = {}
     for protocol, ports in allowed.items():
         verdict = analyzer.side(direction, subject.id, peer.id, protocol)
         isolated, selecting = verdict.isolated, verdict.selecting
-        for a in verdict.admitting:
-            used = a.ports & ports
-            if used.is_empty():
-                continue  # admits the peer on ports the other side does not allow
+        covered = PortSet()
+        for a in admissions(verdict, ports):
+            covered = covered | a.ports
             key = (a.policy_id, a.rule_index)
             previous = rules.get(key)
             by_protocol = dict(previous.ports) if previous else {}
-            by_protocol[protocol] = by_protocol.get(protocol, PortSet()) | used
-            rules[key] = AdmittingRule(a.kind, a.policy_id, a.layer, a.rule_index, a.description, by_protocol)
-    return Side(direction, isolated, external, tuple(selecting), tuple(rules[k] for k in sorted(rules)))
+            by_protocol[protocol] = by_protocol.get(protocol, PortSet()) | a.ports
+            rules[key] = AdmittingRule(a.kind, a.policy_id, a.layer, a.rule_index, a.description, by_protocol, a.tier)
+        rest = ports - covered
+        if not rest.is_empty():
+            default[protocol] = rest
+    order = list(rules)  # evaluation order: Admin tier, NetworkPolicies, Baseline tier
+    return Side(direction, isolated, external, tuple(selecting), tuple(rules[k] for k in order), default)
 
 
 def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: list[Connection]) -> Iterable[Finding]:
@@ -80,8 +86,10 @@ def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: l
         for direction, isolated in ((INGRESS, info.isolated_ingress), (EGRESS, info.isolated_egress)):
             if not isolated:
                 word = "reach it" if direction == INGRESS else "be reached from it"
+                rest = ("only the cluster tiers' rules limit it" if analyzer.tiers
+                        else f"every peer may {word} on every port")
                 yield Finding("high", "not-isolated", info.id,
-                              f"{info.kind} {info.id} is not isolated for {direction}: every peer may {word} on every port")
+                              f"{info.kind} {info.id} is not isolated for {direction} by any NetworkPolicy: {rest}")
     yield from _allow_all_rules(analyzer)
     internet_out: dict[str, list[str]] = {}
     internet_in: dict[str, list[str]] = {}
@@ -121,18 +129,25 @@ def _more(items: list[str]) -> str:
 
 
 def _allow_all_rules(analyzer: Analyzer) -> Iterable[Finding]:
-    for policy in analyzer.policies:
-        for direction, rules in ((INGRESS, policy.ingress), (EGRESS, policy.egress)):
+    compiled = [("NetworkPolicy", p.id, p.ingress, p.egress) for p in analyzer.policies]
+    compiled += [(p.label, p.id, _accepts(p.ingress), _accepts(p.egress)) for p in analyzer.tiers.all()]
+    for label, policy_id, ingress, egress in compiled:
+        for direction, rules in ((INGRESS, ingress), (EGRESS, egress)):
             for rule in rules or ():
                 wide = [p for p in rule.peers if _admits_everyone(p)]
                 if not wide:
                     continue
                 on = "every port" if rule.ports is None else "the listed ports"
+                name = f"{label} {policy_id}" if label == "NetworkPolicy" else label
                 yield Finding(
-                    "high", "allow-all-rule", policy.id,
-                    f"NetworkPolicy {policy.id} {direction.lower()} rule {rule.origin.index} admits "
+                    "high", "allow-all-rule", policy_id,
+                    f"{name} {direction.lower()} rule {rule.origin.index} admits "
                     f"{wide[0].describe()} on {on} ({rule.describe()})",
                 )
+
+
+def _accepts(rules) -> tuple:
+    return tuple(r for r in rules if r.action == ACCEPT)
 
 
 def _admits_everyone(peer: object) -> bool:

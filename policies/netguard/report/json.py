@@ -26,7 +26,8 @@ def report_json(report: Report) -> dict[str, Any]:
              "isolated": {INGRESS: e.isolated_ingress, EGRESS: e.isolated_egress} if not e.external else None}
             for e in report.endpoints
         ],
-        "policies": [{"kind": p.kind, "id": p.id, "layer": p.layer or None} for p in report.policies],
+        "policies": [{"kind": p.kind, "id": p.id, "layer": p.layer or None, "tier": p.tier or None}
+                     for p in report.policies],
         "connections": [
             {"from": c.source, "to": c.destination, "ports": ports_json(c.ports),
              "admitted_by": {"egress": side_json(c.egress), "ingress": side_json(c.ingress)}}
@@ -50,10 +51,11 @@ def side_json(side: Side) -> dict[str, Any]:
         "external": side.external,
         "selecting": list(side.selecting),
         "rules": [
-            {"kind": r.kind, "policy": r.policy, "layer": r.layer or None, "rule": r.rule,
+            {"kind": r.kind, "policy": r.policy, "layer": r.layer or None, "tier": r.tier or None, "rule": r.rule,
              "description": r.description, "ports": ports_json(r.ports)}
             for r in side.rules
         ],
+        "default": ports_json(side.default),
     }
 
 
@@ -62,7 +64,8 @@ def summary(report: Report) -> dict[str, Any]:
     per_kind: dict[str, dict[str, int]] = {}
     for p in report.policies:
         layers = per_kind.setdefault(p.kind, {})
-        layers[p.layer or "(none)"] = layers.get(p.layer or "(none)", 0) + 1
+        group = p.layer or (f"tier {p.tier}" if p.tier else "(no layer)")
+        layers[group] = layers.get(group, 0) + 1
     workloads: dict[str, int] = {}
     for e in internal:
         workloads[e.kind] = workloads.get(e.kind, 0) + 1

@@ -111,12 +111,15 @@ def matrix_rows(report: Report) -> list[str]:
 def side_text(side: Side) -> str:
     if side.external:
         return "outside the cluster (no policy applies)"
-    if not side.isolated:
-        return "not isolated (every peer admitted)"
-    return "; ".join(
-        f"{r.kind} {r.policy} rule {r.rule}" + (f" [{r.layer}]" if r.layer else "") + f" on {ports_text(r.ports)}"
+    parts = [
+        f"{r.kind} {r.policy} rule {r.rule}" + (f" [{r.layer}]" if r.layer else "") + (f" [{r.tier} tier]" if r.tier else "")
+        + f" on {ports_text(r.ports)}"
         for r in side.rules
-    )
+    ]
+    if side.default:
+        parts.append(("not isolated" if not side.isolated else "the API's default")
+                      + f" (no rule decides) on {ports_text(side.default)}")
+    return "; ".join(parts)
 
 
 def _label(text: str) -> str:

@@ -32,12 +32,13 @@ class EndpointInfo:
 class AdmittingRule:
     """A rule that admits the connection on one side, on the ports given (within the allowed ones)."""
 
-    kind: str  # the policy kind: NetworkPolicy, and the kinds other enforcement points add
-    policy: str  # namespace/name
+    kind: str  # the policy kind: NetworkPolicy, ClusterNetworkPolicy, ... (the enforcement point's)
+    policy: str  # namespace/name, or Kind/name for a cluster-scoped policy
     layer: str  # netguard.io/layer, "" when unlabelled
     rule: int  # from 1 in the policy's ingress or egress list
     description: str
     ports: PortsByProtocol
+    tier: str = ""  # Admin or Baseline for a cluster tier's rule
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Side:
     external: bool
     selecting: tuple[str, ...]
     rules: tuple[AdmittingRule, ...]
+    default: PortsByProtocol = field(default_factory=dict)  # allowed by the API's default: no rule decides them
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class PolicyInfo:
     kind: str
     id: str
     layer: str
+    tier: str = ""
 
 
 @dataclass(frozen=True)
