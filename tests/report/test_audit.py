@@ -103,6 +103,7 @@ def test_every_class(netguard, tmp_path):
     ok = by_key[("ai-gateway/router", "ai-serving/llm-server", 8000, "TCP")]
     assert (ok["class"], ok["policy"], ok["observed"], ok["verdicts"]) == ("observed-allowed", "allowed", 2, {"FORWARDED": 2})
     assert (ok["first_seen"], ok["last_seen"]) == ("2026-11-30T09:00:00.123456789+00:00", "2026-11-30T10:00:00Z")
+    assert ok["seen_for_seconds"] == 3599.877
     assert by_key[("ai-gateway/router", "ai-data/vector-db", 6333, "TCP")]["class"] == "observed-denied"
     assert by_key[("ai-serving/llm-server", "ai-training/trainer", 29500, "TCP")]["class"] == "verdict-mismatch"
     assert by_key[("monitoring/prometheus", "ai-serving/llm-server", 9090, "TCP")]["class"] == "verdict-mismatch"
@@ -157,6 +158,7 @@ def test_md_lists_what_needs_a_look(netguard, tmp_path):
     assert out.startswith("## netguard audit")
     assert "### Verdict disagrees with the policy" in out
     assert "`ai-serving/llm-server` → `ai-training/trainer` 29500/TCP, policy denied: 1 record (1 FORWARDED)" in out
+    assert "2026-11-30T10:00:00Z … 2026-11-30T10:00:00Z (0 s)" in out
     assert "- line 2: not JSON" in out
 
 

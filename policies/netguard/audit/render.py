@@ -34,6 +34,7 @@ def _connection(c: AuditConnection, with_baseline: bool) -> dict[str, Any]:
         "observed": t.observed if t else 0,
         "first_seen": t.first[1] if t and t.first else None,
         "last_seen": t.last[1] if t and t.last else None,
+        "seen_for_seconds": round((t.last[0] - t.first[0]) / 1e9, 3) if t and t.first and t.last else None,
         "verdicts": dict(sorted(t.verdicts.items())) if t else {},
         "policy": c.policy,
         "class": c.klass,
@@ -86,9 +87,20 @@ def _line(c: AuditConnection) -> str:
     t = c.tally
     if t:
         verdicts = ", ".join(f"{n} {v}" for v, n in sorted(t.verdicts.items()))
-        when = f", {t.first[1]} … {t.last[1]}" if t.first and t.last else ""
+        when = (f", {t.first[1]} … {t.last[1]} ({_duration((t.last[0] - t.first[0]) / 1e9)})"
+                if t.first and t.last else "")
         text += f": {t.observed} record{'' if t.observed == 1 else 's'} ({verdicts}){when}"
     return text
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.3g} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join(parts) or f"{secs} s"
 
 
 def suggest_yaml(result: AuditResult) -> str:

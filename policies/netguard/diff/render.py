@@ -80,7 +80,9 @@ def render_txt(result: DiffResult) -> str:
         line = (f"diff-type: {c.kind}, source: {src}, destination: {dst}, "
                 f"dir1: {connections_text(c.old)}, dir2: {connections_text(c.new)}")
         if c.endpoints != "both":
-            line += f", workloads-diff-info: an endpoint {c.endpoints}"
+            gone = result.endpoints_added if c.endpoints == "added" else result.endpoints_removed
+            names = [_endpoint(result, e) for e in (c.source, c.destination) if e in gone]
+            line += f", workloads-diff-info: {' and '.join(f'workload {n}' for n in names)} {c.endpoints}"
         lines.append(line)
     if result.equivalent:
         lines.append("No connectivity change: the two sets are equivalent.")
