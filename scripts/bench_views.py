@@ -34,15 +34,18 @@ from bench_engine import write_platform  # noqa: E402  (scripts/ or benchmarks/)
 MIB = 2 ** 20
 
 
-def timed(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of a command, which must succeed (diff --fail-on is not used)."""
+def timed(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (bytes) of a command, which must succeed.
+
+    CPU seconds are the steadier figure on a shared machine: wall time grows with everyone's load.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command[:4])} failed: {proc.stderr.read().decode()[-1500:]}")
-    return elapsed, usage.ru_maxrss * 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
 
 
 def changed_platform(src: Path, dst: Path) -> None:
@@ -81,9 +84,15 @@ print(json.dumps(out))
 """
 
 
-def median_of(runs: int, command: list[str]) -> tuple[float, int]:
+def median_of(runs: int, command: list[str]) -> tuple[float, float, int]:
     results = [timed(command) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+    return (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
+            max(r[2] for r in results))
+
+
+def cell(row: tuple[float, float, int]) -> str:
+    wall, cpu, rss = row
+    return f"{wall:7.2f} {cpu:7.2f} {rss / MIB:5.0f}"
 
 
 def main() -> int:
@@ -97,9 +106,12 @@ def main() -> int:
     netguard = str(Path(sys.executable).with_name("netguard"))
     sizes = [int(s) for s in args.sizes.split(",") if s]
     env_python = [sys.executable]
-    print("Wall seconds (median of --runs for all but the largest size) and peak RSS of each command in a fresh process.")
-    print(f"{'N':>5} {'pods':>6} {'policies':>8} {'conns':>6} | {'report s':>8} {'MiB':>5} | {'model':>6} {'md':>5} "
-          f"{'html':>5} {'txt':>5} {'json':>5} | {'diff s':>7} {'MiB':>5} | {'audit s':>7} {'MiB':>5} {'records':>8}")
+    print("Per command, in a fresh process: wall seconds, CPU seconds (user + system) and peak RSS in MiB; the\n"
+          "median of --runs for all but the largest size. model/md/html/txt/json: in-process seconds of building\n"
+          "the report model and of each renderer on it.")
+    print(f"{'N':>5} {'pods':>6} {'policies':>8} {'conns':>6} | {'report':>7} {'cpu':>7} {'MiB':>5} | {'model':>6} "
+          f"{'md':>5} {'html':>5} {'txt':>5} {'json':>5} | {'diff':>7} {'cpu':>7} {'MiB':>5} | {'audit':>7} {'cpu':>7} "
+          f"{'MiB':>5} {'records':>8}")
     with tempfile.TemporaryDirectory(prefix="netguard-views-") as tmp:
         root = args.keep or Path(tmp)
         for n in sizes:
@@ -110,25 +122,24 @@ def main() -> int:
             flows = root / f"flows-{n}.jsonl"
             subprocess.run([*env_python, str(HERE / "gen_flows.py"), str(old), "--records", str(args.records),
                             "--out", str(flows), "--bad-every", "10000"], check=True)
-            report_s, report_rss = median_of(runs, [netguard, "report", str(old), "--format", "json", "--output", os.devnull])
+            report = median_of(runs, [netguard, "report", str(old), "--format", "json", "--output", os.devnull])
             render = json.loads(subprocess.run([*env_python, "-c", RENDER_TIMES, str(old)], check=True, capture_output=True,
                                                text=True, env={**os.environ, "PYTHONPATH": str(HERE.parent / "policies")}).stdout)
-            diff_s, diff_rss = median_of(runs, [netguard, "diff", str(old), str(new), "--format", "json", "--output", os.devnull])
-            audit_s, audit_rss = median_of(runs, [netguard, "audit", str(old), "--flows", str(flows), "--format", "json",
+            diff = median_of(runs, [netguard, "diff", str(old), str(new), "--format", "json", "--output", os.devnull])
+            audit = median_of(runs, [netguard, "audit", str(old), "--flows", str(flows), "--format", "json",
                                                   "--output", os.devnull])
-            print(f"{n:>5} {sizes_row['pods']:>6} {sizes_row['policies']:>8} {render['connections']:>6} | "
-                  f"{report_s:8.2f} {report_rss / MIB:5.0f} | {render['model']:6.2f} {render['md']:5.2f} {render['html']:5.2f} "
-                  f"{render['txt']:5.2f} {render['json']:5.2f} | {diff_s:7.2f} {diff_rss / MIB:5.0f} | "
-                  f"{audit_s:7.2f} {audit_rss / MIB:5.0f} {args.records:>8}", flush=True)
+            print(f"{n:>5} {sizes_row['pods']:>6} {sizes_row['policies']:>8} {render['connections']:>6} | {cell(report)} | "
+                  f"{render['model']:6.2f} {render['md']:5.2f} {render['html']:5.2f} {render['txt']:5.2f} "
+                  f"{render['json']:5.2f} | {cell(diff)} | {cell(audit)} {args.records:>8}", flush=True)
         if args.million:
             n = max(sizes)
             flows = root / f"flows-{n}-million.jsonl"
             subprocess.run([*env_python, str(HERE / "gen_flows.py"), str(root / f"platform-{n}"), "--records",
                             str(args.million), "--out", str(flows), "--bad-every", "100000"], check=True)
-            audit_s, audit_rss = timed([netguard, "audit", str(root / f"platform-{n}"), "--flows", str(flows),
-                                        "--format", "json", "--output", os.devnull])
+            wall, cpu, rss = timed([netguard, "audit", str(root / f"platform-{n}"), "--flows", str(flows),
+                                    "--format", "json", "--output", os.devnull])
             print(f"\naudit of {args.million:,} records ({flows.stat().st_size / MIB:.0f} MiB) against N={n}: "
-                  f"{audit_s:.1f} s, peak {audit_rss / MIB:.0f} MiB")
+                  f"{wall:.1f} s wall, {cpu:.1f} s CPU, peak {rss / MIB:.0f} MiB")
     return 0
 
 

@@ -105,8 +105,8 @@ def read_flows(path: str) -> Observations:
             if record.is_reply:
                 seen.replies += 1
                 continue
-            source = peers.setdefault(_compact(record.source), _compact(record.source))
-            destination = peers.setdefault(_compact(record.destination), _compact(record.destination))
+            source, destination = _compact(record.source), _compact(record.destination)
+            source, destination = peers.setdefault(source, source), peers.setdefault(destination, destination)
             key = (source, destination, record.protocol, record.port)
             tally = seen.tallies.get(key)
             if tally is None:
