@@ -148,6 +148,13 @@ def test_md_is_cut_under_the_cap_and_says_what_was_cut():
     assert "**Cut to stay under 60,000 characters:**" in md
     assert re.search(r"connections: \d+ of 14\d{3} left out", md)
     assert "One node per namespace" in md  # 120 distinct workloads do not make a readable chart
+
+
+def test_a_picture_too_big_for_the_cap_is_said_to_be_cut():
+    objects = [pod(f"ns{i}", "w") for i in range(60)]  # 60 namespaces, all to all: 3,540 edges even by namespace
+    md = render_md(world_report(objects), cap=20_000)
+    assert len(md) <= 20_000
+    assert "```mermaid" not in md and "the picture (left out whole)" in md
     small = render_md(platform_report())
     assert "Cut to stay under" not in small
 

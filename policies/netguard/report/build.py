@@ -85,9 +85,8 @@ def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: l
             continue
         for direction, isolated in ((INGRESS, info.isolated_ingress), (EGRESS, info.isolated_egress)):
             if not isolated:
-                word = "reach it" if direction == INGRESS else "be reached from it"
-                rest = ("only the cluster tiers' rules limit it" if analyzer.tiers
-                        else f"every peer may {word} on every port")
+                opened = "every peer may reach it" if direction == INGRESS else "it may reach every peer"
+                rest = "only the cluster tiers' rules limit it" if analyzer.tiers else f"{opened} on every port"
                 yield Finding("high", "not-isolated", info.id,
                               f"{info.kind} {info.id} is not isolated for {direction} by any NetworkPolicy: {rest}")
     yield from _allow_all_rules(analyzer)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .capped import CappedMarkdown
-from .graph import Graph, readable_graph
+from .graph import Graph, namespace_graph, readable_graph
 from .json import namespace_matrix, summary
 from .model import Report, Side, ports_text
 
@@ -33,12 +33,10 @@ def render_md(report: Report, cap: int = 60_000) -> str:
     picture = ["### Picture", ""]
     if graph.by_namespace:
         picture.append("_One node per namespace: the workload graph is too big to read here._\n")
-    if not out.section(picture, mermaid(graph), [""], "the picture", whole=True):
-        out.cuts.pop()
-        if not graph.by_namespace:
-            from .graph import namespace_graph
-            out.section(["### Picture", "", "_One node per namespace (the workload graph would not fit)._", ""],
-                        mermaid(namespace_graph(report)), [""], "the picture", whole=True)
+    if not out.section(picture, mermaid(graph), [""], "the picture", whole=True) and not graph.by_namespace:
+        out.cuts.pop()  # try the smaller picture before saying it was cut
+        out.section(["### Picture", "", "_One node per namespace (the workload graph would not fit)._", ""],
+                    mermaid(namespace_graph(report)), [""], "the picture", whole=True)
     out.section(["### Namespace matrix", "", "Allowed connections from the row's namespace to the column's.", ""],
                 matrix_rows(report), [""], "matrix rows", share=0.15)
     out.section([f"<details><summary>Allowed connections ({len(report.connections)})</summary>", "",
