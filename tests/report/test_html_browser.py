@@ -40,7 +40,7 @@ def browse(page, tmp_path, fragment: str = "") -> tuple[str, str]:
 
 
 def classes(dom: str, kind: str) -> list[str]:
-    return re.findall(rf'<g class="({kind}[^"]*)"', dom)
+    return re.findall(rf'<g class="({kind}(?: [^"]*)?)"', dom)
 
 
 def test_the_page_loads_without_errors_and_shows_the_picture(netguard, tmp_path):
@@ -57,6 +57,7 @@ def test_the_namespace_filter_hides_what_does_not_involve_it(netguard, tmp_path)
     assert "Uncaught" not in log
     edges = classes(dom, "edge")
     assert sum("hidden" not in c for c in edges) == 2  # llm-server -> vector-db, vector-db -> DNS
+    assert sum("hidden" not in c for c in classes(dom, "label")) == 2  # and their port labels
     shown = re.findall(r'<g class="node[^"]*"[^>]*data-endpoints="([^"]*)"', dom)
     visible = {m for m, c in zip(shown, classes(dom, "node")) if "hidden" not in c}
     assert visible == {"ai-data/vector-db", "ai-serving/llm-server", "kube-system/coredns"}
@@ -67,5 +68,5 @@ def test_the_namespace_filter_hides_what_does_not_involve_it(netguard, tmp_path)
 def test_the_workload_filter(netguard, tmp_path):
     dom, _ = browse(render(netguard, tmp_path), tmp_path, "#workload=trainer")
     assert re.search(r'<span id="shown-edges">\d+</span>', dom)
-    edges = re.findall(r'<g class="(edge[^"]*)"[^>]*data-endpoints="([^"]*)"', dom)
+    edges = re.findall(r'<g class="(edge(?: [^"]*)?)"[^>]*data-endpoints="([^"]*)"', dom)
     assert edges and all(("trainer" in members) != ("hidden" in c) for c, members in edges)

@@ -27,7 +27,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #d0d7de;padd
 .frame-title{font-weight:600;font-size:13px}.node rect{fill:#fff;stroke:#0969da}
 .node.external rect{stroke:#bf8700}.node text{font-size:12px}
 .edge path{fill:none;stroke:#8c959f;stroke-width:1.2}.edge:hover path{stroke:#0969da;stroke-width:2.5}
-.edge text{font-size:10px;fill:#0550ae;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.label text{font-size:10px;fill:#0550ae;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .hidden{display:none}#controls{margin:1em 0;padding:.5em;background:#f6f8fa}
 """
 
@@ -108,31 +108,33 @@ def svg(graph: Graph, report: Report) -> str:
         frames.setdefault(node.namespace, []).append(node)
     internal = sorted(n for n in frames if n != "external")
     position: dict[str, tuple[int, int]] = {}
-    parts: list[str] = []
+    parts: list[str] = []  # frames; the boxes and the labels are drawn over the edges
+    boxes: list[str] = []
     x = y = MARGIN
     row_height = 0
     for i, namespace in enumerate(internal):
         if i and i % COLUMNS == 0:
             x, y = MARGIN, y + row_height + ROW_GAP
             row_height = 0
-        height = _frame(parts, position, namespace, frames[namespace], x, y, external=False)
+        height = _frame(parts, boxes, position, namespace, frames[namespace], x, y, external=False)
         row_height = max(row_height, height)
         x += FRAME_W + COLUMN_GAP
     width = MARGIN + min(len(internal), COLUMNS) * (FRAME_W + COLUMN_GAP)
     height = y + row_height + MARGIN
     if "external" in frames:
-        ext_height = _frame(parts, position, "external", frames["external"], width + COLUMN_GAP // 2, MARGIN, external=True)
+        ext_height = _frame(parts, boxes, position, "external", frames["external"], width + COLUMN_GAP // 2, MARGIN,
+                            external=True)
         width += FRAME_W + COLUMN_GAP
         height = max(height, ext_height + 2 * MARGIN)
-    edges = [_edge(e, position, graph, report) for e in graph.edges]
+    edges, labels = zip(*(_edge(e, position, graph, report) for e in graph.edges)) if graph.edges else ((), ())
     return (f'<svg id="picture" xmlns="http://www.w3.org/2000/svg" width="{width + MARGIN}" height="{height}" '
             f'viewBox="0 0 {width + MARGIN} {height}" role="img" aria-label="allowed connections">'
             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#57606a"/></marker></defs>'
-            + "".join(parts) + "".join(edges) + "</svg>")
+            + "".join(parts) + "".join(edges) + "".join(boxes) + "".join(labels) + "</svg>")
 
 
-def _frame(parts: list[str], position: dict, namespace: str, nodes: list[Node], x: int, y: int,
+def _frame(parts: list[str], boxes: list[str], position: dict, namespace: str, nodes: list[Node], x: int, y: int,
            external: bool) -> int:
     height = HEADER + len(nodes) * (NODE_H + GAP) + GAP
     title = "outside the cluster" if external else namespace
@@ -144,7 +146,7 @@ def _frame(parts: list[str], position: dict, namespace: str, nodes: list[Node], 
         nx, ny = x + (FRAME_W - NODE_W) // 2, y + HEADER + j * (NODE_H + GAP)
         position[node.id] = (nx, ny)
         members = " ".join(node.members) or node.namespace
-        parts.append(
+        boxes.append(
             f'<g class="node{" external" if node.external else ""}" id="{node.id}" data-filterable '
             f'data-namespaces="{_e(node.namespace)}" data-endpoints="{_e(members)}">'
             f'<title>{_e(members)}</title><rect x="{nx}" y="{ny}" width="{NODE_W}" height="{NODE_H}" rx="4"/>'
@@ -153,7 +155,8 @@ def _frame(parts: list[str], position: dict, namespace: str, nodes: list[Node], 
     return height
 
 
-def _edge(edge, position: dict, graph: Graph, report: Report) -> str:
+def _edge(edge, position: dict, graph: Graph, report: Report) -> tuple[str, str]:
+    """The edge's arrow and, apart (it is drawn above the boxes), its label."""
     (ax, ay), (bx, by) = position[edge.source], position[edge.target]
     ay, by = ay + NODE_H // 2, by + NODE_H // 2
     if bx >= ax + NODE_W:
@@ -168,9 +171,11 @@ def _edge(edge, position: dict, graph: Graph, report: Report) -> str:
     nodes = {n.id: n for n in graph.nodes}
     source, target = nodes[edge.source], nodes[edge.target]
     endpoints = " ".join((*source.members, *target.members)) or f"{source.namespace} {target.namespace}"
-    return (f'<g class="edge" data-filterable data-namespaces="{_e(source.namespace)} {_e(target.namespace)}" '
-            f'data-endpoints="{_e(endpoints)}" data-source="{source.id}" data-target="{target.id}"><path d="M {x1} {ay} C {c1} {ay}, {c2} {by}, {x2} {by}" '
-            f'marker-end="url(#arrow)"/><text x="{mx:.0f}" y="{my - 3:.0f}">{_e(_short(edge.label, 40))}</text></g>')
+    filter_attrs = (f'data-filterable data-namespaces="{_e(source.namespace)} {_e(target.namespace)}" '
+                    f'data-endpoints="{_e(endpoints)}"')
+    return (f'<g class="edge" {filter_attrs} data-source="{source.id}" data-target="{target.id}">'
+            f'<path d="M {x1} {ay} C {c1} {ay}, {c2} {by}, {x2} {by}" marker-end="url(#arrow)"/></g>',
+            f'<g class="label" {filter_attrs}><text x="{mx:.0f}" y="{my - 3:.0f}">{_e(_short(edge.label, 40))}</text></g>')
 
 
 def _summary_rows(s: dict) -> list[tuple[str, str]]:
