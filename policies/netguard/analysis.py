@@ -4,6 +4,12 @@
 ``allowed_ports``, ``explain``) are answered by ``evaluate.py`` from the matchers; the whole
 matrix by ``bitsets.py`` over equivalence classes of endpoints. Both read the same compiled
 policies and must agree.
+
+Two enforcement points: the datapath (NetworkPolicies) and the mesh (``mesh/``: Istio, where the
+destination is meshed). ``layer`` selects which must allow: ``datapath``, ``mesh`` or ``all``
+(the default: both). This is the one seam where they meet. In ``all``, a connection between two
+ambient pods is seen by the datapath as ztunnel's HBONE tunnel (15008/TCP), so the datapath is
+asked about that port; with ``datapath`` alone it is asked about the probe as written.
 """
 
 from __future__ import annotations
@@ -19,12 +25,18 @@ from .errors import NetguardInputError
 from .evaluate import SideVerdict, evaluate_side, policies_by_namespace
 from .explain import Explanation
 from .model import DIRECTIONS, EGRESS, INGRESS, Cluster, Endpoint
+from .mesh.bits import MeshBits
+from .mesh.evaluate import MESH_PROTOCOL, MeshIndex, MeshVerdict, evaluate_mesh
+from .mesh.membership import AMBIENT
+from .mesh.model import HBONE_PORT
 from .ports import PROTOCOLS, PortSet
 from .tiers.bitsets import TierBits
 from .tiers.compile import CompiledTiers, compile_tiers
 from .tiers.evaluate import evaluate_tiers
 
 Flow = tuple[str, str, int, str]
+DATAPATH, MESH, ALL = "datapath", "mesh", "all"
+LAYERS = (DATAPATH, MESH, ALL)
 
 
 class Analyzer:
@@ -33,6 +45,7 @@ class Analyzer:
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policy(p) for p in cluster.policies)
         self._by_namespace = policies_by_namespace(self.policies)
         self.tiers: CompiledTiers = compile_tiers(cluster.tier_policies)
+        self.mesh = MeshIndex(cluster)
 
     # --- one pair --------------------------------------------------------------------------
     def side(self, direction: str, subject_id: str, peer_id: str, protocol: str) -> SideVerdict:
@@ -68,19 +81,45 @@ class Analyzer:
             for protocol in PROTOCOLS
         }
 
-    def allowed(self, src_id: str, dst_id: str, port: int, protocol: str) -> bool:
+    def allowed(self, src_id: str, dst_id: str, port: int, protocol: str, layer: str = ALL) -> bool:
         _check_port(port)
-        return port in self.side(EGRESS, src_id, dst_id, protocol).ports and port in self.side(
+        _check_layer(layer)
+        if layer != DATAPATH and not self.mesh_verdict(src_id, dst_id, port, protocol).allowed:
+            return False
+        if layer == MESH:
+            return True
+        seen = self.datapath_port(src_id, dst_id, port, protocol) if layer == ALL else port
+        return seen in self.side(EGRESS, src_id, dst_id, protocol).ports and seen in self.side(
             INGRESS, dst_id, src_id, protocol
         ).ports
 
-    def explain(self, src_id: str, dst_id: str, port: int, protocol: str) -> Explanation:
+    def explain(self, src_id: str, dst_id: str, port: int, protocol: str, layer: str = ALL) -> Explanation:
         _check_port(port)
+        _check_layer(layer)
+        seen = self.datapath_port(src_id, dst_id, port, protocol) if layer == ALL else port
+        mesh = self.mesh_verdict(src_id, dst_id, port, protocol) if layer != DATAPATH else None
         return Explanation.of(
             self.side(EGRESS, src_id, dst_id, protocol),
             self.side(INGRESS, dst_id, src_id, protocol),
-            port,
+            seen,
+            mesh=mesh,
+            layer=layer,
+            probe=port,
         )
+
+    # --- the mesh ----------------------------------------------------------------------------
+    def mesh_verdict(self, src_id: str, dst_id: str, port: int, protocol: str) -> MeshVerdict:
+        _check_port(port)
+        _check_protocol(protocol)
+        src, dst = self.cluster.endpoint(src_id), self.cluster.endpoint(dst_id)
+        return evaluate_mesh(self.mesh, src, dst, port, protocol)
+
+    def datapath_port(self, src_id: str, dst_id: str, port: int, protocol: str) -> int:
+        """The port the datapath sees: ztunnel's HBONE port between two ambient pods, else ``port``."""
+        src, dst = self.cluster.endpoint(src_id), self.cluster.endpoint(dst_id)
+        if protocol == MESH_PROTOCOL and self.mesh.dataplane(src) == AMBIENT == self.mesh.dataplane(dst):
+            return HBONE_PORT
+        return port
 
     # --- the whole matrix ------------------------------------------------------------------
     @cached_property
@@ -99,14 +138,40 @@ class Analyzer:
     def _tier_bits(self) -> "TierBits | None":
         return TierBits(self._universe, self.tiers) if self.tiers else None
 
-    def matrix(self, probes: Sequence[tuple[int, str]]) -> list[Flow]:
+    @cached_property
+    def _mesh_bits(self) -> MeshBits:
+        return MeshBits(self.cluster, self._classes, self.mesh)
+
+    def _datapath_flows(self, port: int, protocol: str) -> dict[int, int]:
+        return dict(flows(self._universe, self._policy_bits, port, protocol, self._tier_bits))
+
+    def class_flows(self, port: int, protocol: str, layer: str = ALL) -> dict[int, int]:
+        """Destination class -> bitset of the source classes that ``layer`` lets through."""
+        everyone = self._universe.everyone
+        if layer == MESH:
+            result = {d: everyone for d in range(len(self._classes))}
+        else:
+            result = self._datapath_flows(port, protocol)
+        if layer == DATAPATH or protocol != MESH_PROTOCOL or not self._mesh_bits.meshed:
+            return result
+        mesh = self._mesh_bits
+        if layer == ALL and mesh.ambient:
+            tunnel = self._datapath_flows(HBONE_PORT, MESH_PROTOCOL)
+            for d in iter_bits(mesh.ambient):
+                result[d] = (result.get(d, 0) & ~mesh.ambient) | (tunnel.get(d, 0) & mesh.ambient)
+        for d, admitted in mesh.allowed(port).items():
+            result[d] = result.get(d, 0) & admitted
+        return {d: bits for d, bits in result.items() if bits}
+
+    def matrix(self, probes: Sequence[tuple[int, str]], layer: str = ALL) -> list[Flow]:
         """Every allowed (source, destination, port, protocol), sorted; an endpoint never with itself."""
+        _check_layer(layer)
         out: list[Flow] = []
         members = self._classes.members
         for port, protocol in sorted(set(probes)):
             _check_port(port)
             _check_protocol(protocol)
-            for d, sources in self.class_flows(port, protocol).items():
+            for d, sources in self.class_flows(port, protocol, layer).items():
                 for s in iter_bits(sources):
                     for a in members[s]:
                         out.extend((a.id, b.id, port, protocol) for b in members[d] if b.id != a.id)
@@ -118,15 +183,14 @@ class Analyzer:
         """The endpoint classes the whole-matrix paths work on (no selector tells their members apart)."""
         return self._classes
 
-    def class_flows(self, port: int, protocol: str) -> Mapping[int, int]:
-        """Destination class -> bitset of the source classes allowed on port/protocol (self pairs included)."""
-        _check_port(port)
-        _check_protocol(protocol)
-        return flows(self._universe, self._policy_bits, port, protocol, self._tier_bits)
-
     def declared_probes(self) -> list[tuple[int, str]]:
         """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""
         return sorted({(p.port, p.protocol) for e in self.cluster.endpoints for p in e.ports})
+
+
+def _check_layer(layer: str) -> None:
+    if layer not in LAYERS:
+        raise NetguardInputError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}", field="layer")
 
 
 def _check_direction(direction: str) -> None:

@@ -1,6 +1,8 @@
 """The ``netguard`` command: ``reach`` (the matrix), ``explain`` (one connection, with reasons),
 ``report``, ``diff`` and ``audit`` (their work is in ``commands.py`` and the packages it calls).
 
+``--layer datapath|mesh|all`` (default ``all``) selects the enforcement points that must allow.
+
 Exit 0 on success; on bad input (manifests, --probe, --external, an unknown endpoint, a missing
 path) exit 2 with one line on stderr naming the file, object, field and problem; when the output
 cannot be written (a full disk, an --output folder that does not exist) exit 1 with one line;
@@ -17,7 +19,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from .analysis import Analyzer
+from .analysis import ALL, LAYERS, Analyzer
 from .errors import Location, NetguardInputError
 from .loader import load_paths
 from .model import EXTERNAL_NAMESPACE
@@ -56,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     reach.add_argument("--probe", action="append", default=[], metavar="PORT/PROTOCOL")
     reach.add_argument("--external", action="append", default=[], metavar="IP")
     reach.add_argument("--format", choices=("json", "table"), default="json")
+    reach.add_argument("--layer", choices=LAYERS, default=ALL,
+                       help="enforcement points that must allow: datapath, mesh, or all (default)")
     explain = commands.add_parser("explain", help="why one connection is allowed or denied")
     explain.add_argument("paths", nargs="+", metavar="PATH")
     explain.add_argument("--from", dest="source", required=True, metavar="ENDPOINT")
@@ -63,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--probe", required=True, metavar="PORT/PROTOCOL")
     explain.add_argument("--external", action="append", default=[], metavar="IP")
     explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("--layer", choices=LAYERS, default=ALL)
     report = commands.add_parser("report", help="who may talk to whom, on which ports, and why")
     report.add_argument("paths", nargs="+", metavar="PATH")
     report.add_argument("--external", action="append", default=[], metavar="IP")
@@ -104,7 +109,7 @@ def _reach_or_explain(args: argparse.Namespace) -> str:
         probes = [parse_probe(p) for p in args.probe]
         analyzer = Analyzer(load_paths(args.paths, args.external))
         probes = sorted(set(probes)) if probes else analyzer.declared_probes()
-        flows = analyzer.matrix(probes)
+        flows = analyzer.matrix(probes, args.layer)
         if args.format == "table":
             return reach_table([e.id for e in analyzer.cluster.endpoints], probes, flows)
         return json.dumps(reach_json(probes, flows))
@@ -122,7 +127,7 @@ def _reach_or_explain(args: argparse.Namespace) -> str:
             f"--from and --to are both {args.source!r}; traffic of an endpoint to itself is not evaluated",
             field="--to",
         )
-    explanation = analyzer.explain(args.source, args.destination, port, protocol)
+    explanation = analyzer.explain(args.source, args.destination, port, protocol, args.layer)
     if args.format == "json":
         return json.dumps(explanation.to_dict(), indent=1)
     return explanation.to_text()

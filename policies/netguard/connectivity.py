@@ -2,8 +2,8 @@
 
 The allowed ports of a pair are a union of the rules' port ranges and named ports (resolved to
 declared container ports), intersected between the two sides. Cut the port line of each protocol
-at every range's first port, every range's last port + 1 and every declared container port (and
-the one after it): inside one resulting interval no rule and no named port tells two ports apart,
+at every range's first port, every range's last port + 1, every declared container port and every
+port a mesh policy names (and the one after each): inside one resulting interval no rule and no named port tells two ports apart,
 so one probe at the interval's first port decides the whole interval, for every pair at once.
 Each probe is the Analyzer's whole-matrix evaluation over classes; a class pair's port set is the
 union of the intervals whose probe lets it through. Nothing here loops over endpoint pairs.
@@ -16,6 +16,8 @@ from typing import Iterator, Mapping
 
 from .analysis import Analyzer
 from .classes import iter_bits
+from .mesh.evaluate import MESH_PROTOCOL
+from .mesh.model import PORT, MeshPolicies
 from .ports import MAX_PORT, MIN_PORT, PROTOCOLS, PortRange, PortSet
 
 PortsByProtocol = Mapping[str, PortSet]
@@ -42,11 +44,24 @@ def port_intervals(analyzer: Analyzer) -> list[tuple[str, int, int]]:
     for endpoint in analyzer.cluster.endpoints:
         for p in endpoint.ports:
             cuts[p.protocol] |= {p.port, p.port + 1}
+    for port in _mesh_ports(analyzer.cluster.mesh):
+        cuts[MESH_PROTOCOL] |= {port, port + 1}
     out = []
     for protocol in PROTOCOLS:
         points = sorted(cuts[protocol])
         out.extend((protocol, lo, hi - 1) for lo, hi in zip(points, points[1:]))
     return out
+
+
+def _mesh_ports(mesh: MeshPolicies) -> set[int]:
+    """Ports the mesh tells apart: AuthorizationPolicy port checks, PeerAuthentication port modes."""
+    ports = {port for pa in mesh.peer_authentications for port, _ in pa.port_modes}
+    for policy in mesh.authorization_policies:
+        for rule in policy.rules:
+            entries = [*(rule.froms or ()), *(rule.tos or ()), rule.when]
+            ports |= {p for checks in entries for c in checks if c.attribute == PORT
+                      for p in c.patterns if isinstance(p, int)}
+    return ports
 
 
 def class_connections(analyzer: Analyzer) -> Iterator[ClassConnection]:
