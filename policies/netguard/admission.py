@@ -10,7 +10,10 @@ default (a side nothing isolates). A new enforcement point adds its admissions h
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from .evaluate import Admission, SideVerdict
+from .mesh.model import ALLOW
 from .ports import PortSet
 from .tiers.model import ACCEPT, ADMIN
 
@@ -35,3 +38,30 @@ def admissions(verdict: SideVerdict, ports: PortSet) -> tuple[Admission, ...]:
         if not used.is_empty():
             out.append(Admission(a.policy_id, a.rule_index, a.description, used, kind=a.kind, layer=a.layer, tier=a.tier))
     return tuple(out)
+
+
+def mesh_admissions(analyzer, source: str, destination: str, protocol: str, ports: PortSet,
+                    intervals: Sequence[tuple[str, int, int]]) -> tuple[bool, tuple[Admission, ...]]:
+    """Whether the mesh applies to the destination, and the AuthorizationPolicy ALLOW rules that admit ``ports``.
+
+    The mesh decides per port; inside one of ``intervals`` (connectivity.port_intervals) no policy
+    tells ports apart, so it is asked once per interval.
+    """
+    applies = False
+    found: dict[tuple[str, int], Admission] = {}
+    for interval_protocol, first, last in intervals:
+        if interval_protocol != protocol:
+            continue
+        used = ports & PortSet(((first, last),))
+        if used.is_empty():
+            continue
+        verdict = analyzer.mesh_verdict(source, destination, used.min(), protocol)
+        applies = applies or verdict.applies
+        for d in verdict.decided_by:
+            if d.action != ALLOW:
+                continue
+            key = (d.policy_id, d.rule_index)
+            before = found.get(key)
+            found[key] = Admission(d.policy_id, d.rule_index, d.description,
+                                   used | before.ports if before else used, kind="AuthorizationPolicy", layer="mesh")
+    return applies, tuple(found.values())

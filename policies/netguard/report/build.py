@@ -7,11 +7,11 @@ protocol on a representative of each class. Findings read only the model and the
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
-from ..admission import admissions
+from ..admission import admissions, mesh_admissions
 from ..analysis import Analyzer
-from ..connectivity import class_connections
+from ..connectivity import class_connections, port_intervals
 from ..internet import is_internet
 from ..labels import DATA_CLASS, LAYER, ROLE
 from ..model import EGRESS, INGRESS, Endpoint
@@ -28,14 +28,16 @@ def build_report(analyzer: Analyzer, sources: Sequence[str] = ()) -> Report:
     members = analyzer.classes.members
     infos = {e.id: _info(analyzer, e) for e in cluster.endpoints}
     connections: list[Connection] = []
+    intervals = port_intervals(analyzer)
     for grouped in class_connections(analyzer):
         src, dst = members[grouped.source][0], members[grouped.destination][0]
         if src.external and dst.external:
             continue  # neither end is in the cluster: no policy of it is involved
         egress = _side(analyzer, EGRESS, src, dst, grouped.ports)
         ingress = _side(analyzer, INGRESS, dst, src, grouped.ports)
+        mesh = _mesh_side(analyzer, src, dst, grouped.ports, intervals) if analyzer.cluster.mesh else None
         connections.extend(
-            Connection(a.id, b.id, grouped.ports, egress, ingress)
+            Connection(a.id, b.id, grouped.ports, egress, ingress, mesh)
             for a in members[grouped.source] for b in members[grouped.destination] if a.id != b.id
         )
     connections.sort(key=lambda c: (c.source, c.destination))
@@ -77,6 +79,26 @@ def _side(analyzer: Analyzer, direction: str, subject: Endpoint, peer: Endpoint,
             default[protocol] = rest
     order = list(rules)  # evaluation order: Admin tier, NetworkPolicies, Baseline tier
     return Side(direction, isolated, external, tuple(selecting), tuple(rules[k] for k in order), default)
+
+
+def _mesh_side(analyzer: Analyzer, src: Endpoint, dst: Endpoint, allowed: PortsByProtocol, intervals) -> Optional[Side]:
+    """The destination's mesh: the AuthorizationPolicy ALLOW rules that admit the ports (None: no mesh there)."""
+    applies, rules = False, []
+    for protocol, ports in allowed.items():
+        here, found = mesh_admissions(analyzer, src.id, dst.id, protocol, ports, intervals)
+        applies = applies or here
+        rules += [AdmittingRule(a.kind, a.policy_id, a.layer, a.rule_index, a.description, {protocol: a.ports})
+                  for a in found]
+    if not applies:
+        return None
+    default = {}
+    for protocol, ports in allowed.items():
+        covered = PortSet()
+        for r in rules:
+            covered = covered | r.ports.get(protocol, PortSet())
+        if not (ports - covered).is_empty():
+            default[protocol] = ports - covered
+    return Side("Mesh", bool(rules), False, (), tuple(rules), default)
 
 
 def _findings(analyzer: Analyzer, infos: dict[str, EndpointInfo], connections: list[Connection]) -> Iterable[Finding]:

@@ -30,7 +30,8 @@ def report_json(report: Report) -> dict[str, Any]:
                      for p in report.policies],
         "connections": [
             {"from": c.source, "to": c.destination, "ports": ports_json(c.ports),
-             "admitted_by": {"egress": side_json(c.egress), "ingress": side_json(c.ingress)}}
+             "admitted_by": {"egress": side_json(c.egress), "ingress": side_json(c.ingress),
+                             "mesh": side_json(c.mesh) if c.mesh else None}}
             for c in report.connections
         ],
         "matrix": [{"from": a, "to": b, "connections": n} for (a, b), n in sorted(namespace_matrix(report).items())],

@@ -45,7 +45,8 @@ def render_md(report: Report, cap: int = 60_000) -> str:
                 ["", "</details>", ""], "connections", share=0.5)
     out.section(["<details><summary>Why each connection is allowed</summary>", ""],
                 [f"- `{c.source}` → `{c.destination}` ({ports_text(c.ports)}): egress {side_text(c.egress)}; "
-                 f"ingress {side_text(c.ingress)}" for c in report.connections],
+                 f"ingress {side_text(c.ingress)}" + (f"; mesh {side_text(c.mesh)}" if c.mesh else "")
+                 for c in report.connections],
                 ["", "</details>", ""], "explanations")
     return out.text()
 

@@ -58,6 +58,7 @@ class Connection:
     ports: PortsByProtocol
     egress: Side
     ingress: Side
+    mesh: Optional[Side] = None  # the destination's mesh (Istio), when mesh policies exist
 
 
 @dataclass(frozen=True)
