@@ -179,3 +179,25 @@ def test_memory_does_not_grow_with_records(tmp_path):
         tracemalloc.stop()
         assert seen.records == count and len(seen.tallies) == 1
     assert peaks[1] < peaks[0] + 256 * 1024
+
+
+def test_compressed_logs_byte_order_marks_and_old_drop_reasons(netguard, tmp_path):
+    import gzip
+
+    old_drop = json.loads(flow(PROMETHEUS, LLM, 9090, "DROPPED"))
+    del old_drop["flow"]["drop_reason_desc"]
+    old_drop["flow"]["drop_reason"] = 134  # INVALID_PACKET_DROPPED: the datapath's trouble, not a policy's
+    lines = ["\ufeff" + flow(ROUTER, LLM, 8000), json.dumps(old_drop)]
+    path = tmp_path / "flows.jsonl.gz"
+    with gzip.open(path, "wt") as out:
+        out.write("\n".join(lines) + "\n")
+    truncated = tmp_path / "cut.jsonl.gz"
+    truncated.write_bytes(path.read_bytes()[:-12])
+    code, out, _ = netguard("audit", PLATFORM, "--flows", path, "--format", "json")
+    doc = json.loads(out)
+    by_key = {(c["from"], c["to"], c["port"]): c for c in doc["connections"]}
+    assert doc["bad_lines"] == [] and doc["records"] == 2
+    assert by_key[("ai-gateway/router", "ai-serving/llm-server", 8000)]["class"] == "observed-allowed"
+    assert by_key[("monitoring/prometheus", "ai-serving/llm-server", 9090)]["class"] == "observed-allowed"
+    code, out, _ = netguard("audit", PLATFORM, "--flows", truncated, "--format", "json")
+    assert code == 0 and json.loads(out)["bad_line_problems"][-1]["problem"].startswith("the file cannot be read on")

@@ -61,7 +61,7 @@ class Record:
 
 def parse_line(line: str) -> Optional[Record]:
     try:
-        raw = json.loads(line)
+        raw = json.loads(line.lstrip("\ufeff"))  # a byte order mark at the start of the file
     except (ValueError, RecursionError) as exc:
         raise BadRecord(f"not JSON ({exc})") from None
     if not isinstance(raw, dict):
@@ -91,7 +91,7 @@ def parse_line(line: str) -> Optional[Record]:
     verdict = _verdict(_get(flow, "verdict"))
     return Record(
         source, destination, protocol, port, verdict,
-        _get(flow, "drop_reason_desc", "dropReasonDesc"), _is_reply(flow, l4),
+        _drop_reason(flow), _is_reply(flow, l4),
         _time(_get(flow, "time") or raw.get("time")),
     )
 
@@ -171,6 +171,14 @@ def _verdict(raw: Any) -> str:
     if isinstance(raw, str) and raw in VERDICTS:
         return raw
     raise BadRecord(f"'flow.verdict' is {raw!r}, not one of {', '.join(VERDICTS)}")
+
+
+def _drop_reason(flow: Mapping) -> Any:
+    """``drop_reason_desc``, else the deprecated numeric ``drop_reason``; None when neither is given."""
+    reason = _get(flow, "drop_reason_desc", "dropReasonDesc")
+    if reason in (None, "DROP_REASON_UNKNOWN", 0):
+        reason = _get(flow, "drop_reason", "dropReason") or None
+    return reason
 
 
 def _is_reply(flow: Mapping, l4: Mapping) -> Optional[bool]:

@@ -8,8 +8,9 @@ and records with no layer-4 port are counted apart. A bad line is counted with i
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import IO, Iterator, Optional
 
 from ..errors import NetguardInputError
 from .hubble import POLICY_DROPS, BadRecord, Peer, Record, parse_line
@@ -83,11 +84,11 @@ def read_flows(path: str) -> Observations:
     seen = Observations()
     peers: dict[Peer, Peer] = {}  # one object per distinct peer
     try:
-        handle = open(path, "rb")
+        handle = _open(path)
     except OSError as error:
         raise NetguardInputError(f"cannot read: {error.strerror or error}", source=path, field="--flows") from None
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in _lines(handle, seen):
             if not raw.strip():
                 continue
             try:
@@ -113,6 +114,23 @@ def read_flows(path: str) -> Observations:
                 tally = seen.tallies[key] = Tally()
             tally.add(record)
     return seen
+
+
+def _lines(handle: IO[bytes], seen: Observations) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines; a file that cannot be read on (a truncated gzip) ends with one bad line saying so."""
+    number = 0
+    try:
+        for number, raw in enumerate(handle, start=1):
+            yield number, raw
+    except (OSError, EOFError) as error:
+        seen.bad(number + 1, f"the file cannot be read on: {error}")
+
+
+def _open(path: str) -> IO[bytes]:
+    """The file, or its decompressed stream when it is gzip-compressed (a rotated exporter file)."""
+    with open(path, "rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
 
 
 def _compact(peer: Peer) -> Peer:
