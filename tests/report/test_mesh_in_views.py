@@ -34,3 +34,7 @@ def test_the_mesh_narrows_the_port_sets_and_names_its_rule():
     connection = next(c for c in doc["connections"] if (c["from"], c["to"]) == ("client/good", "app/server"))
     assert connection["admitted_by"]["mesh"]["rules"][0]["ports"] == {"TCP": [[8080, 8080]]}
     assert connection["ports"]["TCP"] == [[8080, 8080]]
+
+
+def test_mesh_policies_are_counted_per_kind():
+    assert report_json(report())["summary"]["policies"] == {"AuthorizationPolicy": {"mesh": 1}}

@@ -43,7 +43,9 @@ def build_report(analyzer: Analyzer, sources: Sequence[str] = ()) -> Report:
     connections.sort(key=lambda c: (c.source, c.destination))
     policies = tuple(
         PolicyInfo("NetworkPolicy", p.id, p.labels.get(LAYER, "")) for p in cluster.policies
-    ) + tuple(PolicyInfo(p.kind, p.id, "", p.tier) for p in cluster.tier_policies)
+    ) + tuple(PolicyInfo(p.kind, p.id, "", p.tier) for p in cluster.tier_policies) + tuple(
+        PolicyInfo("PeerAuthentication", p.id, "mesh") for p in cluster.mesh.peer_authentications
+    ) + tuple(PolicyInfo("AuthorizationPolicy", p.id, "mesh") for p in cluster.mesh.authorization_policies)
     namespaces = tuple(n for n in cluster.namespaces)
     findings = tuple(_findings(analyzer, infos, connections))
     return Report(
