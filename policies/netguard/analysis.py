@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cached_property
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from .bitsets import PolicyBits, Universe, flows
 from .classes import EndpointClasses, group_endpoints, iter_bits
