@@ -184,6 +184,11 @@ class Analyzer:
         out.sort()
         return out
 
+    @property
+    def classes(self) -> EndpointClasses:
+        """The endpoint classes the whole-matrix paths work on (no selector tells their members apart)."""
+        return self._classes
+
     def declared_probes(self) -> list[tuple[int, str]]:
         """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""
         return sorted({(p.port, p.protocol) for e in self.cluster.endpoints for p in e.ports})

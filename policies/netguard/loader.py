@@ -24,6 +24,7 @@ Duplicate ids (two endpoints, namespaces or policies with the same name) are err
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 import os
 import re
 from types import MappingProxyType
@@ -211,6 +212,8 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         elif kind == "NetworkPolicy" and _kubernetes_api(manifest.get("apiVersion")):
             namespace, name, where = _identity(manifest, kind, at)
             policy = parse_network_policy(namespace, name, manifest.get("spec"), where)
+            labels = parse_string_map(manifest["metadata"].get("labels"), where.key("metadata.labels"))
+            policy = dataclasses.replace(policy, labels=frozen_labels(labels))
             _put(policies, policy.id, policy, where, "NetworkPolicy")
         elif kind in TIER_KINDS and _tier_api(manifest.get("apiVersion"), kind, at):
             tier_policy = _tier_policy(manifest, kind, at)
