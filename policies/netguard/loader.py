@@ -1,8 +1,9 @@
 """Loading manifests into a ``Cluster``: files and folders, YAML documents, object kinds.
 
-- ``load_paths(paths, externals)`` reads YAML files and folders (recursively, ``*.yaml``/``*.yml``,
-  multi-document; ``kind: List`` items expanded; empty documents, documents without ``kind``
-  (kustomization.yaml, Helm values) and unknown kinds ignored; each real file read once).
+- ``load_paths(paths, externals)`` reads YAML and JSON files and folders (recursively,
+  ``*.yaml``, ``*.yml``, ``*.json``; multi-document; parsed by ``documents.py``; ``kind: List``
+  items expanded; empty documents, documents without ``kind`` (kustomization.yaml, Helm values)
+  and unknown kinds ignored; each real file read once).
 - ``build_cluster(objects, externals)`` takes already-parsed manifests, e.g. the Pulumi policy
   pack's resource properties, as ``(source label, manifest mapping)`` pairs.
 
@@ -21,13 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import os
-import re
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Sequence
 
-import yaml
-
 from .cidr import parse_ip
+from .documents import read_documents
 from .errors import Location, NetguardInputError, kind_of
 from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
@@ -48,52 +47,7 @@ NETWORK_POLICY_API = "networking.k8s.io/v1"
 # Other groups' NetworkPolicy kinds (Calico, ...) are other products.
 NETWORK_POLICY_APIS = frozenset({NETWORK_POLICY_API, "extensions/v1beta1"})
 DEFAULT_NAMESPACE = "default"
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
-# kubectl reads YAML with go-yaml v2 into untyped values, which keeps timestamp-looking scalars
-# (`2024-01-01`) as strings, has no `=` value type and no base-60 numbers; PyYAML would make a
-# date, fail, or read the IPv6 address 1:2:3:4:5:6:7:8 as an int.
-_KEPT_AS_STRINGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
-_NO_BASE_60 = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-
-
-def _kubectl_resolver(tag: str, regexp: "re.Pattern[str]") -> "re.Pattern[str]":
-    if tag in _NO_BASE_60:
-        return re.compile("(?!.*:)" + regexp.pattern, regexp.flags)  # a colon: a string
-    return regexp
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    yaml_implicit_resolvers = {
-        first: [
-            (tag, _kubectl_resolver(tag, regexp)) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS
-        ]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
-
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        # Called on every mapping before its merge keys (`<<`) are folded in: the keys as written.
-        checked = self.__dict__.setdefault("_checked_mappings", {})
-        if id(node) not in checked:
-            checked[id(node)] = node  # kept alive, so that no other node takes its id
-            _unique_keys(node)
-        super().flatten_mapping(node)
-
-
-def _unique_keys(node: yaml.MappingNode) -> None:
-    """As kubectl's YAML reader: a key written twice in one mapping is an error, not "last wins"."""
-    lines: dict[tuple[str, str], int] = {}
-    for key, _ in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
-            continue
-        if (key.tag, key.value) in lines:
-            first = lines[(key.tag, key.value)]
-            raise yaml.constructor.ConstructorError(
-                None, None, f"mapping key {key.value!r} already defined at line {first + 1}", key.start_mark
-            )
-        lines[(key.tag, key.value)] = key.start_mark.line
-
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # in folders; a file named on its own is read whatever its name
 
 def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
     if isinstance(paths, (str, os.PathLike)):
@@ -132,7 +86,7 @@ def _yaml_files(path: str) -> list[str]:
                 visited.add(real)
                 kept.append(d)
         dirs[:] = kept
-        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith((".yaml", ".yml")))
+        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(MANIFEST_SUFFIXES))
     return found
 
 
@@ -142,21 +96,7 @@ def _unreadable_folder(error: OSError) -> None:
 
 
 def _documents(file: str) -> Iterator[tuple[str, Mapping]]:
-    try:
-        with open(file, "rb") as handle:  # bytes: the parser detects UTF-8 or UTF-16 by the BOM
-            docs = list(yaml.load_all(handle, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise NetguardInputError(f"unreadable YAML: {problem}", source=file, field=where) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NetguardInputError(f"cannot read: {exc}", source=file) from None
-    except (ValueError, TypeError, AttributeError) as exc:
-        # PyYAML's constructors fail this way on explicitly tagged values (`!!int abc`, `!!float x`).
-        problem = f"unreadable YAML: a tagged value cannot be read ({exc})"
-        raise NetguardInputError(problem, source=file) from None
-    for i, doc in enumerate(docs):
+    for i, doc in enumerate(read_documents(file)):
         yield from _expand(doc, Location(file, f"document {i + 1}"))
 
 
