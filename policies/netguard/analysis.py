@@ -9,7 +9,7 @@ policies and must agree.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .bitsets import PolicyBits, Universe, flows
 from .classes import EndpointClasses, group_endpoints, iter_bits
@@ -85,17 +85,35 @@ class Analyzer:
 
     def matrix(self, probes: Sequence[tuple[int, str]]) -> list[Flow]:
         """Every allowed (source, destination, port, protocol), sorted; an endpoint never with itself."""
-        out: list[Flow] = []
-        members = self._classes.members
-        for port, protocol in sorted(set(probes)):
+        return list(self.iter_matrix(probes))
+
+    def iter_matrix(self, probes: Sequence[tuple[int, str]]) -> Iterator[Flow]:
+        """The matrix's flows in its order, one source at a time: memory grows with the class pairs
+        that are allowed, not with the flows (millions, at a cluster's size). Probes are checked first."""
+        probes = sorted(set(probes))
+        for port, protocol in probes:
             _check_port(port)
             _check_protocol(protocol)
+        return self._flows_by_source(probes)
+
+    def _flows_by_source(self, probes: list[tuple[int, str]]) -> Iterator[Flow]:
+        members, class_of = self._classes.members, self._classes.class_of
+        # source class -> [(destination class, port, protocol)], from the per-destination bitsets.
+        reached: dict[int, list[tuple[int, int, str]]] = {}
+        for port, protocol in probes:
             for d, sources in flows(self._universe, self._policy_bits, port, protocol).items():
                 for s in iter_bits(sources):
-                    for a in members[s]:
-                        out.extend((a.id, b.id, port, protocol) for b in members[d] if b.id != a.id)
-        out.sort()
-        return out
+                    reached.setdefault(s, []).append((d, port, protocol))
+        for a in sorted(self.cluster.endpoints, key=lambda e: e.id):
+            out = [
+                (b.id, port, protocol)
+                for d, port, protocol in reached.get(class_of[a.id], ())
+                for b in members[d]
+                if b.id != a.id
+            ]
+            out.sort()
+            for b_id, port, protocol in out:
+                yield a.id, b_id, port, protocol
 
     def declared_probes(self) -> list[tuple[int, str]]:
         """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""

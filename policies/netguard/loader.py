@@ -31,6 +31,7 @@ from .errors import Location, NetguardInputError, kind_of
 from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
 from .netpol import parse_network_policy
+from .owners import Owned, controller_of, fold
 from .ports import ContainerPort, parse_container_port
 from .selectors import parse_string_map
 
@@ -49,10 +50,10 @@ NETWORK_POLICY_APIS = frozenset({NETWORK_POLICY_API, "extensions/v1beta1"})
 DEFAULT_NAMESPACE = "default"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # in folders; a file named on its own is read whatever its name
 
-def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
+def load_paths(paths: Iterable[str], externals: Sequence[str] = (), pod_level: bool = False) -> Cluster:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]  # one path given bare: not a sequence of one-character paths
-    return build_cluster(read_manifests(paths), externals)
+    return build_cluster(read_manifests(paths), externals, pod_level)
 
 
 def read_manifests(paths: Iterable[str]) -> Iterator[tuple[str, Mapping]]:
@@ -119,8 +120,12 @@ def _expand(doc: Any, at: Location) -> Iterator[tuple[str, Mapping]]:
     yield at.source, doc
 
 
-def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[str] = ()) -> Cluster:
+def build_cluster(
+    objects: Iterable[tuple[str, Mapping]], externals: Sequence[str] = (), pod_level: bool = False
+) -> Cluster:
+    """The cluster; owned Pods, ReplicaSets and Jobs folded into their owners (owners.py) unless pod_level."""
     endpoints: dict[str, Endpoint] = {}
+    owned: dict[str, Owned] = {}
     namespace_labels: dict[str, dict[str, str]] = {}
     namespace_sources: dict[str, str] = {}
     policies: dict[str, NetworkPolicy] = {}
@@ -144,6 +149,13 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
+            if not pod_level:
+                controller = controller_of(manifest, endpoint.namespace)
+                owned[endpoint.id] = Owned(controller, _template_labels(manifest, kind))
+    stands_for: dict[str, tuple[str, ...]] = {}
+    if owned:
+        kept, stands_for = fold(endpoints.values(), owned, policies.values())
+        endpoints = {e.id: e for e in kept}
     for address in externals:
         endpoint = external_endpoint(address)
         clash = endpoints.get(endpoint.id)
@@ -159,6 +171,7 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         endpoints=tuple(sorted(endpoints.values(), key=lambda e: e.id)),
         namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
         policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
+        stands_for=MappingProxyType(stands_for),
     )
 
 
@@ -225,6 +238,14 @@ def _endpoint(manifest: Mapping, kind: str, at: Location) -> Endpoint:
         id=f"{namespace}/{name}", namespace=namespace, name=name, kind=kind,
         labels=frozen_labels(labels), ports=ports, ip=ip, source=at.source,
     )
+
+
+def _template_labels(manifest: Mapping, kind: str) -> dict[str, str]:
+    """The labels the object's pod template writes (already checked by _endpoint)."""
+    template: Any = manifest
+    for key in () if kind == "Pod" else WORKLOAD_TEMPLATES[kind]:
+        template = template[key]
+    return dict((template.get("metadata") or {}).get("labels") or {})
 
 
 def _dig(manifest: Mapping, keys: tuple[str, ...], at: Location) -> tuple[Mapping, Location]:

@@ -95,6 +95,8 @@ class Cluster:
     endpoints: tuple[Endpoint, ...]
     namespaces: Mapping[str, Mapping[str, str]] = field(hash=False)  # name -> labels
     policies: tuple[NetworkPolicy, ...] = ()
+    # An endpoint id -> the ids of the owned objects folded into it (owners.py), when any.
+    stands_for: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     @cached_property
     def _by_id(self) -> Mapping[str, Endpoint]:
