@@ -8,6 +8,7 @@ policies and must agree.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Iterator, Sequence
 
@@ -19,6 +20,9 @@ from .evaluate import SideVerdict, evaluate_side, policies_by_namespace
 from .explain import Explanation
 from .model import DIRECTIONS, EGRESS, INGRESS, Cluster, Endpoint
 from .ports import PROTOCOLS, PortSet
+from .tiers.bitsets import TierBits
+from .tiers.compile import CompiledTiers, compile_tiers
+from .tiers.evaluate import evaluate_tiers
 
 Flow = tuple[str, str, int, str]
 
@@ -28,6 +32,7 @@ class Analyzer:
         self.cluster = cluster
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policy(p) for p in cluster.policies)
         self._by_namespace = policies_by_namespace(self.policies)
+        self.tiers: CompiledTiers = compile_tiers(cluster.tier_policies)
 
     # --- one pair --------------------------------------------------------------------------
     def side(self, direction: str, subject_id: str, peer_id: str, protocol: str) -> SideVerdict:
@@ -35,7 +40,14 @@ class Analyzer:
         _check_protocol(protocol)
         subject, peer = self.cluster.endpoint(subject_id), self.cluster.endpoint(peer_id)
         policies = self._by_namespace.get(subject.namespace, ())
-        return evaluate_side(self.cluster, policies, direction, subject, peer, protocol)
+        verdict = evaluate_side(self.cluster, policies, direction, subject, peer, protocol)
+        if not self.tiers:
+            return verdict
+        tiered = evaluate_tiers(
+            self.tiers, self.cluster, direction, subject, peer, protocol,
+            verdict.isolated, verdict.network_policy_ports,
+        )
+        return verdict if tiered is None else replace(verdict, tiers=tiered)
 
     def isolated(self, endpoint_id: str, direction: str) -> bool:
         _check_direction(direction)
@@ -83,6 +95,10 @@ class Analyzer:
     def _policy_bits(self) -> tuple[PolicyBits, ...]:
         return tuple(self._universe.policy_bits(p) for p in self.policies)
 
+    @cached_property
+    def _tier_bits(self) -> "TierBits | None":
+        return TierBits(self._universe, self.tiers) if self.tiers else None
+
     def matrix(self, probes: Sequence[tuple[int, str]]) -> list[Flow]:
         """Every allowed (source, destination, port, protocol), sorted; an endpoint never with itself."""
         return list(self.iter_matrix(probes))
@@ -101,7 +117,7 @@ class Analyzer:
         # source class -> [(destination class, port, protocol)], from the per-destination bitsets.
         reached: dict[int, list[tuple[int, int, str]]] = {}
         for port, protocol in probes:
-            for d, sources in flows(self._universe, self._policy_bits, port, protocol).items():
+            for d, sources in flows(self._universe, self._policy_bits, port, protocol, self._tier_bits).items():
                 for s in iter_bits(sources):
                     reached.setdefault(s, []).append((d, port, protocol))
         for a in sorted(self.cluster.endpoints, key=lambda e: e.id):

@@ -32,6 +32,8 @@ from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
 from .netpol import parse_network_policy
 from .owners import Owned, controller_of, fold
+from .tiers.model import BASELINE, BASELINE_ADMIN_NETWORK_POLICY, KINDS as TIER_KINDS, TierPolicy
+from .tiers.parse import DIALECTS, GROUP as TIER_GROUP, parse_tier_policy
 from .ports import ContainerPort, parse_container_port
 from .selectors import parse_string_map
 
@@ -129,6 +131,7 @@ def build_cluster(
     namespace_labels: dict[str, dict[str, str]] = {}
     namespace_sources: dict[str, str] = {}
     policies: dict[str, NetworkPolicy] = {}
+    tier_policies: dict[str, TierPolicy] = {}
     for source, manifest in objects:
         at = Location(source)
         if not isinstance(manifest, Mapping):
@@ -146,6 +149,9 @@ def build_cluster(
             namespace, name, where = _identity(manifest, kind, at)
             policy = parse_network_policy(namespace, name, manifest.get("spec"), where)
             _put(policies, policy.id, policy, where, "NetworkPolicy")
+        elif kind in TIER_KINDS and _tier_api(manifest.get("apiVersion"), kind, at):
+            tier_policy = _tier_policy(manifest, kind, at)
+            _put(tier_policies, tier_policy.id, tier_policy, at.of(f"{kind} {tier_policy.name}"), kind)
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
@@ -154,7 +160,7 @@ def build_cluster(
                 owned[endpoint.id] = Owned(controller, _template_labels(manifest, kind))
     stands_for: dict[str, tuple[str, ...]] = {}
     if owned:
-        kept, stands_for = fold(endpoints.values(), owned, policies.values())
+        kept, stands_for = fold(endpoints.values(), owned, [*policies.values(), *tier_policies.values()])
         endpoints = {e.id: e for e in kept}
     for address in externals:
         endpoint = external_endpoint(address)
@@ -171,6 +177,7 @@ def build_cluster(
         endpoints=tuple(sorted(endpoints.values(), key=lambda e: e.id)),
         namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
         policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
+        tier_policies=_one_baseline_api(sorted(tier_policies.values(), key=lambda p: p.id)),
         stands_for=MappingProxyType(stands_for),
     )
 
@@ -178,6 +185,36 @@ def build_cluster(
 def _kubernetes_api(api_version: Any) -> bool:
     """A NetworkPolicy of Kubernetes itself: one of its API groups, or apiVersion left out."""
     return api_version is None or (isinstance(api_version, str) and api_version in NETWORK_POLICY_APIS)
+
+
+def _tier_api(api_version: Any, kind: str, at: Location) -> bool:
+    """A tier policy of the sig-network API: its one served version; other groups' kinds are ignored."""
+    if not isinstance(api_version, str) or not api_version.startswith(f"{TIER_GROUP}/"):
+        return False  # e.g. Antrea's crd.antrea.io ClusterNetworkPolicy: another product
+    expected = DIALECTS[kind].api_version
+    if api_version != expected:
+        raise at.of(kind).key("apiVersion").error(f"{api_version} is not a version the engine reads (expected {expected})")
+    return True
+
+
+def _tier_policy(manifest: Mapping, kind: str, at: Location) -> TierPolicy:
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+        raise at.of(kind).key("metadata.name").error("missing or not a string")
+    name = metadata["name"]
+    return parse_tier_policy(kind, name, manifest.get("spec"), at.of(f"{kind} {name}"))
+
+
+def _one_baseline_api(policies: list[TierPolicy]) -> tuple[TierPolicy, ...]:
+    """The API orders no v1alpha1 BaselineAdminNetworkPolicy against v1alpha2 Baseline policies."""
+    old = [p for p in policies if p.kind == BASELINE_ADMIN_NETWORK_POLICY]
+    new = [p for p in policies if p.tier == BASELINE and p.kind != BASELINE_ADMIN_NETWORK_POLICY]
+    if old and new:
+        raise Location(old[0].source, f"{old[0].kind} {old[0].name}").error(
+            f"a BaselineAdminNetworkPolicy and the Baseline-tier {new[0].label} cannot be ordered: "
+            "the API defines no order between v1alpha1 and v1alpha2 baselines (keep one)"
+        )
+    return tuple(policies)
 
 
 def external_endpoint(address: str) -> Endpoint:

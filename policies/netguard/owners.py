@@ -7,9 +7,9 @@ in its own namespace. An owned object (a Pod, a ReplicaSet, a Job) is folded int
 endpoint, and so on up the chain, when no policy can tell them apart:
 - its labels are the owner template's labels plus only the labels the owner's controller adds
   (``pod-template-hash``, ``controller-revision-hash``, ``job-name``, ...), and no selector of any
-  policy names one of those added keys;
+  policy of any layer names one of those added keys;
 - its container ports are the template's;
-- a Pod's IP lies in no policy's ipBlock.
+- a Pod's IP lies in no IP block of any policy (ipBlock, a tier's networks, ...).
 Then every verdict about it is the owner's, and the owner's endpoint is listed once with the ids it
 stands for. Anything else (a Pod relabelled by hand, an old ReplicaSet of another template) stays
 an endpoint of its own; so does every Pod when the caller asks for pod level.
@@ -18,10 +18,12 @@ an endpoint of its own; so does every Pod when the caller asks for pod level.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Iterable, Optional
 
-from .model import Endpoint, NetworkPolicy
+from .cidr import IPBlock
+from .model import Endpoint
+from .selectors import LabelSelector
 
 # Labels a controller writes on the objects it creates beyond its template's, by controller kind.
 _JOB_LABELS = frozenset({
@@ -67,14 +69,16 @@ def controller_of(manifest: Mapping, namespace: str) -> Optional[tuple[str, str]
 
 
 def fold(
-    endpoints: Iterable[Endpoint], owned: Mapping[str, Owned], policies: Iterable[NetworkPolicy]
+    endpoints: Iterable[Endpoint], owned: Mapping[str, Owned], policies: Iterable[object]
 ) -> tuple[list[Endpoint], dict[str, tuple[str, ...]]]:
-    """The endpoints that remain, and for each owner that stands for others the ids it stands for."""
-    policies = tuple(policies)
+    """The endpoints that remain, and for each owner that stands for others the ids it stands for.
+
+    ``policies``: the model's policies of every layer (NetworkPolicies, tier policies, ...); their
+    selectors and IP blocks are found wherever they sit in them.
+    """
+    selectors, blocks = _selectors_and_blocks(policies)
     by_id = {e.id: e for e in endpoints}
-    named = _selector_keys(policies)
-    blocks = [peer.ip_block for p in policies for r in (*p.ingress, *p.egress) for peer in r.peers or ()
-              if peer.ip_block is not None]
+    named = {k for s in selectors for k in (*(k for k, _ in s.match_labels), *(r.key for r in s.expressions))}
     top: dict[str, str] = {}
 
     def top_of(endpoint_id: str) -> str:
@@ -94,7 +98,8 @@ def fold(
 
 
 def _foldable_into(
-    child: Endpoint, owned: Mapping[str, Owned], by_id: Mapping[str, Endpoint], named: set[str], blocks: list
+    child: Endpoint, owned: Mapping[str, Owned], by_id: Mapping[str, Endpoint], named: set[str],
+    blocks: list[IPBlock],
 ) -> Optional[str]:
     info = owned.get(child.id)
     if info is None or info.controller is None:
@@ -115,13 +120,20 @@ def _foldable_into(
     return parent_id
 
 
-def _selector_keys(policies: tuple[NetworkPolicy, ...]) -> set[str]:
-    """Every label key a pod selector of the policies names (matchLabels and matchExpressions)."""
-    selectors: list[Any] = [p.pod_selector for p in policies]
-    selectors += [peer.pod_selector for p in policies for r in (*p.ingress, *p.egress) for peer in r.peers or ()]
-    keys: set[str] = set()
-    for selector in selectors:
-        if selector is not None:
-            keys.update(k for k, _ in selector.match_labels)
-            keys.update(r.key for r in selector.expressions)
-    return keys
+def _selectors_and_blocks(policies: Iterable[object]) -> tuple[list[LabelSelector], list[IPBlock]]:
+    """Every label selector (of pods, namespaces or nodes: naming more keys only folds less) and
+    every IP block in the policies' values, at any depth."""
+    selectors: list[LabelSelector] = []
+    blocks: list[IPBlock] = []
+    pending: list[Any] = list(policies)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, LabelSelector):
+            selectors.append(value)
+        elif isinstance(value, IPBlock):
+            blocks.append(value)
+        elif isinstance(value, (tuple, list, frozenset)):
+            pending.extend(value)
+        elif is_dataclass(value) and not isinstance(value, type):
+            pending.extend(getattr(value, f.name) for f in fields(value))
+    return selectors, blocks

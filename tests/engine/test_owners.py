@@ -178,3 +178,23 @@ def test_explain_of_a_folded_pod_names_its_owner(capsys, tmp_path):
     assert "folded into ai/web" in capsys.readouterr().err
     assert main(["explain", str(tmp_path), "--from", "ai/web-5d8f9c7b6e-a", "--to", "ai/db-0", "--probe", "5432/TCP",
                  "--pods"]) == 0
+
+
+def test_a_cluster_tier_network_holding_a_pod_ip_keeps_that_pod():
+    # ClusterNetworkPolicy networks match pod IPs too: that pod cannot be told by its owner's verdicts.
+    deny = {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": "no-a"},
+            "spec": {"tier": "Admin", "priority": 10, "subject": {"namespaces": {}},
+                     "egress": [{"action": "Deny", "to": [{"networks": ["10.244.0.10/32"]}]}]}}
+    cluster = build_cluster(dump(deny))
+    assert "ai/web-5d8f9c7b6e-a" in ids(cluster) and "ai/web-5d8f9c7b6e-b" not in ids(cluster)
+
+
+def test_a_cluster_tier_selector_naming_a_controller_label_keeps_the_pods():
+    pinned = {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+              "metadata": {"name": "pin"},
+              "spec": {"tier": "Admin", "priority": 10,
+                       "subject": {"pods": {"namespaceSelector": {},
+                                            "podSelector": {"matchLabels": {"controller-revision-hash": "db-7f9"}}}},
+                       "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]}}
+    assert "ai/db-0" in ids(build_cluster(dump(pinned)))
