@@ -17,6 +17,7 @@ an endpoint of its own; so does every Pod when the caller asks for pod level.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Iterable, Optional
@@ -77,6 +78,7 @@ def fold(
     selectors and IP blocks are found wherever they sit in them.
     """
     selectors, blocks = _selectors_and_blocks(policies)
+    covered = _AddressCover(blocks)
     by_id = {e.id: e for e in endpoints}
     named = {k for s in selectors for k in (*(k for k, _ in s.match_labels), *(r.key for r in s.expressions))}
     top: dict[str, str] = {}
@@ -84,7 +86,7 @@ def fold(
     def top_of(endpoint_id: str) -> str:
         if endpoint_id not in top:
             top[endpoint_id] = endpoint_id  # a cycle of owner references ends here
-            parent = _foldable_into(by_id[endpoint_id], owned, by_id, named, blocks)
+            parent = _foldable_into(by_id[endpoint_id], owned, by_id, named, covered)
             top[endpoint_id] = endpoint_id if parent is None else top_of(parent)
         return top[endpoint_id]
 
@@ -99,7 +101,7 @@ def fold(
 
 def _foldable_into(
     child: Endpoint, owned: Mapping[str, Owned], by_id: Mapping[str, Endpoint], named: set[str],
-    blocks: list[IPBlock],
+    covered: "_AddressCover",
 ) -> Optional[str]:
     info = owned.get(child.id)
     if info is None or info.controller is None:
@@ -114,10 +116,35 @@ def _foldable_into(
     added = info.labels.keys() - template.keys()
     if not added <= CONTROLLER_LABELS.get(kind, frozenset()) or added & named:
         return None
-    address = child.address
-    if address is not None and any(address.version == b.cidr.version and address in b.cidr for b in blocks):
+    if child.address is not None and covered.holds(child.address.version, int(child.address)):
         return None
     return parent_id
+
+
+class _AddressCover:
+    """The addresses some IP block matches (its except ranges left out, as the engine matches)."""
+
+    def __init__(self, blocks: Iterable[IPBlock]) -> None:
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for block in blocks:
+            version, intervals = block.intervals()
+            spans.setdefault(version, []).extend(intervals)
+        self._starts: dict[int, list[int]] = {}
+        self._ends: dict[int, list[int]] = {}
+        for version, found in spans.items():
+            merged: list[list[int]] = []
+            for lo, hi in sorted(found):
+                if merged and lo <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            self._starts[version] = [lo for lo, _ in merged]
+            self._ends[version] = [hi for _, hi in merged]
+
+    def holds(self, version: int, address: int) -> bool:
+        starts = self._starts.get(version, [])
+        i = bisect_right(starts, address) - 1
+        return i >= 0 and address <= self._ends[version][i]
 
 
 def _selectors_and_blocks(policies: Iterable[object]) -> tuple[list[LabelSelector], list[IPBlock]]:

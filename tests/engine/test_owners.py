@@ -145,7 +145,14 @@ def expanded(cluster, flows) -> set:
     return {(a, b, p, proto) for s, d, p, proto in flows for a in group.get(s, {s}) for b in group.get(d, {d}) if a != b}
 
 
-@pytest.mark.parametrize("extra", [[], [policy("deny-all", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})]])
+@pytest.mark.parametrize("extra", [
+    [],
+    [policy("deny-all", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})],
+    [policy("deny-all", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+     policy("by-ip", {"podSelector": {"matchLabels": DB}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.244.0.11/32"}}]}]}),
+     policy("out", {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.244.1.0/24"]}}]}]})],
+    [policy("hash", {"podSelector": {"matchLabels": {"pod-template-hash": "5d8f9c7b6e"}}, "policyTypes": ["Egress"]})],
+])
 def test_folding_changes_no_verdict_between_pods_of_different_owners(extra):
     probes = [(5432, "TCP"), (8080, "TCP")]
     folded = build_cluster(dump(*extra))
@@ -198,3 +205,10 @@ def test_a_cluster_tier_selector_naming_a_controller_label_keeps_the_pods():
                                             "podSelector": {"matchLabels": {"controller-revision-hash": "db-7f9"}}}},
                        "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]}}
     assert "ai/db-0" in ids(build_cluster(dump(pinned)))
+
+
+def test_an_ip_block_that_excepts_the_pod_ips_still_folds_them():
+    internet = policy("internet", {"podSelector": {"matchLabels": DB}, "policyTypes": ["Ingress"], "ingress": [
+        {"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}, {"ipBlock": {"cidr": "10.244.0.11/32"}}]}]})
+    cluster = build_cluster(dump(internet))
+    assert "ai/web-5d8f9c7b6e-a" not in ids(cluster) and "ai/web-5d8f9c7b6e-b" in ids(cluster)
