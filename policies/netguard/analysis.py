@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cached_property
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .bitsets import PolicyBits, Universe, flows
 from .classes import EndpointClasses, group_endpoints, iter_bits
 from .compile import CompiledPolicy, compile_policy
 from .errors import NetguardInputError
 from .evaluate import SideVerdict, evaluate_side, policies_by_namespace
-from .explain import Explanation
 from .model import DIRECTIONS, EGRESS, INGRESS, Cluster, Endpoint
 from .ports import PROTOCOLS, PortSet
 from .tiers.bitsets import TierBits
 from .tiers.compile import CompiledTiers, compile_tiers
 from .tiers.evaluate import evaluate_tiers
+
+if TYPE_CHECKING:  # explanations are imported when asked for: `reach` never needs them
+    from .explain import Explanation
 
 Flow = tuple[str, str, int, str]
 
@@ -74,7 +76,9 @@ class Analyzer:
             INGRESS, dst_id, src_id, protocol
         ).ports
 
-    def explain(self, src_id: str, dst_id: str, port: int, protocol: str) -> Explanation:
+    def explain(self, src_id: str, dst_id: str, port: int, protocol: str) -> "Explanation":
+        from .explain import Explanation
+
         _check_port(port)
         return Explanation.of(
             self.side(EGRESS, src_id, dst_id, protocol),

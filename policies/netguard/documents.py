@@ -14,14 +14,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import cache
 from typing import Any
-
-import yaml
 
 from . import yamlfast
 from .errors import NetguardInputError
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 # kubectl reads YAML with go-yaml v2 into untyped values, which keeps timestamp-looking scalars
 # (`2024-01-01`) as strings, has no `=` value type and no base-60 numbers; PyYAML would make a
 # date, fail, or read the IPv6 address 1:2:3:4:5:6:7:8 as an int.
@@ -37,24 +35,34 @@ def _kubectl_resolver(tag: str, regexp: "re.Pattern[str]") -> "re.Pattern[str]":
     return regexp
 
 
-class KubectlLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    yaml_implicit_resolvers = {
-        first: [
-            (tag, _kubectl_resolver(tag, regexp)) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS
-        ]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
+@cache
+def kubectl_loader() -> type:
+    """PyYAML's loader (libyaml's parser when installed) with kubectl's choices; PyYAML is imported
+    only here, when a file needs the reference path."""
+    import yaml
 
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        # Called on every mapping before its merge keys (`<<`) are folded in: the keys as written.
-        checked = self.__dict__.setdefault("_checked_mappings", {})
-        if id(node) not in checked:
-            checked[id(node)] = node  # kept alive, so that no other node takes its id
-            _unique_keys(node)
-        super().flatten_mapping(node)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class KubectlLoader(base):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers = {
+            first: [
+                (tag, _kubectl_resolver(tag, regexp)) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS
+            ]
+            for first, resolvers in base.yaml_implicit_resolvers.items()
+        }
+
+        def flatten_mapping(self, node: yaml.MappingNode) -> None:
+            # Called on every mapping before its merge keys (`<<`) are folded in: the keys as written.
+            checked = self.__dict__.setdefault("_checked_mappings", {})
+            if id(node) not in checked:
+                checked[id(node)] = node  # kept alive, so that no other node takes its id
+                _unique_keys(yaml, node)
+            super().flatten_mapping(node)
+
+    return KubectlLoader
 
 
-def _unique_keys(node: yaml.MappingNode) -> None:
+def _unique_keys(yaml: Any, node: Any) -> None:
     """As kubectl's YAML reader: a key written twice in one mapping is an error, not "last wins"."""
     lines: dict[tuple[str, str], int] = {}
     for key, _ in node.value:
@@ -124,8 +132,10 @@ def _fast_yaml(data: bytes) -> list[Any] | None:
 
 def reference_documents(data: bytes, file: str = "") -> list[Any]:
     """The documents as PyYAML reads them with kubectl's choices (bytes: UTF-8 or UTF-16 by the BOM)."""
+    import yaml
+
     try:
-        return list(yaml.load_all(data, Loader=KubectlLoader))
+        return list(yaml.load_all(data, Loader=kubectl_loader()))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
