@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import os
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -311,5 +312,26 @@ def _container_ports(spec: Any, at: Location) -> tuple[ContainerPort, ...]:
         raw_ports = container.get("ports") or []
         if not isinstance(raw_ports, list):
             raise c_at.key("ports").error(f"expected a list, got {kind_of(raw_ports)}")
-        ports.extend(parse_container_port(p, c_at.key("ports").index(j)) for j, p in enumerate(raw_ports))
+        ports.extend(_container_port(p, c_at, j) for j, p in enumerate(raw_ports))
     return tuple(sorted(set(ports), key=lambda p: (p.protocol, p.port, p.name or "")))
+
+
+_PORT_FIELDS = ("containerPort", "protocol", "name")
+
+
+def _container_port(raw: Any, container_at: Location, j: int) -> ContainerPort:
+    """parse_container_port, remembered for the few distinct ports a cluster's pods repeat."""
+    if isinstance(raw, Mapping):
+        values = tuple(raw.get(f) for f in _PORT_FIELDS)
+        if all(v is None or type(v) in (int, str) for v in values):  # exact types: True is no 1 here
+            try:
+                return _known_container_port(tuple((type(v).__name__, v) for v in values))
+            except NetguardInputError:
+                pass  # parsed again below, for the error's location
+    return parse_container_port(raw, container_at.key("ports").index(j))
+
+
+@lru_cache(maxsize=4096)
+def _known_container_port(key: tuple[tuple[str, Any], ...]) -> ContainerPort:
+    raw = {f: value for f, (_, value) in zip(_PORT_FIELDS, key) if value is not None}
+    return parse_container_port(raw, Location())
