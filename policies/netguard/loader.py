@@ -160,7 +160,7 @@ def build_cluster(
                 controller = controller_of(manifest, endpoint.namespace)
                 owned[endpoint.id] = Owned(controller, _template_labels(manifest, kind))
     stands_for: dict[str, tuple[str, ...]] = {}
-    if owned:
+    if any(o.controller is not None for o in owned.values()):
         kept, stands_for = fold(endpoints.values(), owned, [*policies.values(), *tier_policies.values()])
         endpoints = {e.id: e for e in kept}
     for address in externals:

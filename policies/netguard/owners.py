@@ -147,20 +147,29 @@ class _AddressCover:
         return i >= 0 and address <= self._ends[version][i]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _selectors_and_blocks(policies: Iterable[object]) -> tuple[list[LabelSelector], list[IPBlock]]:
     """Every label selector (of pods, namespaces or nodes: naming more keys only folds less) and
     every IP block in the policies' values, at any depth."""
     selectors: list[LabelSelector] = []
     blocks: list[IPBlock] = []
+    names: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once per type
     pending: list[Any] = list(policies)
     while pending:
         value = pending.pop()
-        if isinstance(value, LabelSelector):
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind is LabelSelector:
             selectors.append(value)
-        elif isinstance(value, IPBlock):
+        elif kind is IPBlock:
             blocks.append(value)
-        elif isinstance(value, (tuple, list, frozenset)):
+        elif kind is tuple or kind is list or kind is frozenset:
             pending.extend(value)
-        elif is_dataclass(value) and not isinstance(value, type):
-            pending.extend(getattr(value, f.name) for f in fields(value))
+        elif kind in names or (is_dataclass(value) and not isinstance(value, type)):
+            if kind not in names:
+                names[kind] = tuple(f.name for f in fields(value))
+            pending.extend(getattr(value, name) for name in names[kind])
     return selectors, blocks
