@@ -115,10 +115,13 @@ def check_stack(args: Any) -> Iterator[Violation]:
         for item in model.left_out:
             if item.unknown and stack_model.network_policies.is_network_policy(item.obj):
                 yield Violation(unknown_message(item.obj.ref, [item.reason]), item.obj.urn)
+    by_namespace: dict[str, list] = {}  # a pod's egress policies are those of its namespace
+    for policy in model.cluster.policies:
+        by_namespace.setdefault(policy.namespace, []).append(policy)
     for endpoint in model.cluster.endpoints:
         if endpoint.external or not model.analyzer.isolated(endpoint.id, EGRESS):
             continue  # an open pod is namespace-default-deny's finding
-        opened, sources = _blocks_opened_for(model, endpoint)
+        opened, sources = _blocks_opened_for(by_namespace.get(endpoint.namespace, ()), endpoint)
         for version, whole in zip((4, 6), _WHOLE_FAMILIES):
             if whole in listed or not opened.covers_every_address(version):
                 continue
@@ -129,12 +132,10 @@ def check_stack(args: Any) -> Iterator[Violation]:
                 model.urn_of(endpoint))
 
 
-def _blocks_opened_for(model: stack_model.StackModel, endpoint) -> tuple[AddressSet, set[str]]:
+def _blocks_opened_for(policies, endpoint) -> tuple[AddressSet, set[str]]:
     opened, sources = AddressSet(), set()
-    namespace_of = endpoint.namespace
-    for policy in model.cluster.policies:
-        if (EGRESS not in policy.policy_types or policy.namespace != namespace_of
-                or not policy.pod_selector.matches(endpoint.labels)):
+    for policy in policies:
+        if EGRESS not in policy.policy_types or not policy.pod_selector.matches(endpoint.labels):
             continue
         for index, rule in enumerate(policy.egress, start=1):
             for peer in rule.peers or ():

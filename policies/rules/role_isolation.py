@@ -82,8 +82,9 @@ def deciding_probes(model: stack_model.StackModel) -> list[tuple[int, str]]:
 
 def _check_pair(model: stack_model.StackModel, source_role: str, target_role: str,
                 connected: set[tuple[str, str]]) -> Iterator[Violation]:
+    targets = _with_role(model, target_role)  # once, not once per source: linear in the endpoints
     for source in _with_role(model, source_role):
-        for target in _with_role(model, target_role):
+        for target in targets:
             if source.id == target.id or (source.id, target.id) not in connected:
                 continue
             open_ports = {protocol: ports for protocol, ports in
