@@ -25,7 +25,14 @@ declared sources and its own namespace to the NetworkPolicies and Denies every o
 Baseline default-deny. They allow nothing the NetworkPolicies deny, so the allowed set is unchanged:
 the run checks that, and times the tiered matrix against the plain one.
 
-Usage: bench_engine.py [--sizes 50,100] [--large 1000] [--skip-nca] [--runs 3] [--min-ratio 50] [--tiers]
+With --mesh N, the same platform of N namespaces is also written with the Istio layer as the
+components make it (sidecar injection, each workload under its own ServiceAccount, a STRICT
+PeerAuthentication, an allow-nothing AuthorizationPolicy and one ALLOW policy per flow destination
+admitting the sources' principals on the flow's port), and the whole matrix of one probe is timed
+with the datapath alone and with both enforcement points (median of --runs, in-process).
+
+Usage: bench_engine.py [--sizes 50,100] [--large 1000] [--skip-nca] [--runs 3] [--min-ratio 50]
+                       [--tiers] [--mesh 1000]
 """
 from __future__ import annotations
 
@@ -195,6 +202,72 @@ def write_platform(n: int, folder: Path, tiers: bool = False) -> dict[str, int]:
     return {"pods": pods, "policies": policies}
 
 
+ISTIO = "security.istio.io/v1"
+
+
+def _principal(ns: str, role: str) -> str:
+    return f"cluster.local/ns/{ns}/sa/{role}"
+
+
+def meshed_tenant(i: int, n: int) -> list[dict[str, Any]]:
+    """``tenant(i, n)`` with the Istio layer: injection label, accounts, PeerAuthentication, policies."""
+    ns = _ns_name(i)
+    docs = tenant(i, n)
+    for d in docs:
+        if d["kind"] == "Namespace":
+            d["metadata"]["labels"]["istio-injection"] = "enabled"
+        elif d["kind"] == "Deployment":
+            d["spec"]["template"]["spec"]["serviceAccountName"] = d["metadata"]["name"]
+    docs.append({"apiVersion": ISTIO, "kind": "PeerAuthentication", "metadata": {"name": "default", "namespace": ns},
+                 "spec": {"mtls": {"mode": "STRICT"}}})
+    docs.append({"apiVersion": ISTIO, "kind": "AuthorizationPolicy",
+                 "metadata": {"name": "allow-nothing", "namespace": ns}, "spec": {}})
+    sources: dict[tuple[str, int], list[str]] = {}
+    for src_role, dst_role, port, offset in FLOWS:
+        sources.setdefault((dst_role, port), []).append(_principal(_ns_name((i - offset) % n), src_role))
+    for (dst_role, port), principals in sorted(sources.items()):
+        docs.append({"apiVersion": ISTIO, "kind": "AuthorizationPolicy",
+                     "metadata": {"name": f"allow-to-{dst_role}", "namespace": ns},
+                     "spec": {"selector": {"matchLabels": {"netguard.io/role": dst_role}}, "action": "ALLOW",
+                              "rules": [{"from": [{"source": {"principals": principals}}],
+                                         "to": [{"operation": {"ports": [str(port)]}}]}]}})
+    return docs
+
+
+def write_meshed_platform(n: int, folder: Path) -> dict[str, int]:
+    sizes = write_platform(n, folder)
+    for i in range(n):
+        (folder / f"{_ns_name(i)}.yaml").write_text(yaml.safe_dump_all(meshed_tenant(i, n), sort_keys=False))
+    return sizes
+
+
+MESH_ENGINE = textwrap.dedent("""
+    import json, statistics, sys, time
+    from netguard.loader import load_paths
+    from netguard.analysis import Analyzer
+    started = time.perf_counter()
+    model = load_paths([sys.argv[1]])
+    loaded = time.perf_counter()
+    runs = int(sys.argv[2])
+    out = {"load_s": loaded - started}
+    for layer in ("datapath", "all"):
+        times, allowed = [], 0
+        for _ in range(runs):
+            analyzer = Analyzer(model)
+            t = time.perf_counter()
+            allowed = len(analyzer.matrix([(8080, "TCP")], layer))
+            times.append(time.perf_counter() - t)
+        out[layer] = {"matrix_s": statistics.median(times), "allowed": allowed}
+    print(json.dumps(out))
+""")
+
+
+def bench_mesh(n: int, folder: Path, runs: int) -> dict[str, Any]:
+    sizes = write_meshed_platform(n, folder)
+    _, _, out = _timed([sys.executable, "-c", MESH_ENGINE, str(folder), str(runs)])
+    return {"n": n, **sizes, **json.loads(out)}
+
+
 def probes() -> list[tuple[int, str]]:
     declared = {(spec["port"], "TCP") for spec in ROLES.values()} | {(NOTEBOOK_PORT, "TCP"), (53, "UDP"), (53, "TCP")}
     return sorted(declared | {(443, "TCP")})
@@ -310,6 +383,7 @@ def main() -> int:
     parser.add_argument("--nca", default=None, help="the nca command (default: $NETGUARD_NCA, install-nca.sh's)")
     parser.add_argument("--keep", type=Path, default=None, help="write the platforms here and keep them")
     parser.add_argument("--tiers", action="store_true", help="also time each size with cluster guardrails (tiers)")
+    parser.add_argument("--mesh", type=int, default=0, help="N with the Istio layer, datapath vs both (0 to skip)")
     args = parser.parse_args()
     netguard = args.netguard or differential_nca.find_netguard()
     nca = None if args.skip_nca else (args.nca or differential_nca.find_nca())
@@ -360,6 +434,13 @@ def main() -> int:
                       f"{tiered['allowed']} allowed (same: {'yes' if tiered['allowed'] == row['allowed'] else 'NO'}); "
                       f"target <30 s and <2 GiB: {'met' if tiered['ok'] else 'MISSED'}")
                 failed |= not tiered["ok"] or tiered["allowed"] != row["allowed"]
+        if args.mesh:
+            row = bench_mesh(args.mesh, root / f"meshed-{args.mesh}", args.runs)
+            dp, both = row["datapath"], row["all"]
+            print(f"\nN={row['n']} with the Istio layer ({row['pods']} pods), one probe 8080/TCP, median of "
+                  f"{args.runs}: load {row['load_s']:.2f} s; matrix datapath alone {dp['matrix_s']:.3f} s "
+                  f"({dp['allowed']} allowed), datapath and mesh {both['matrix_s']:.3f} s ({both['allowed']} allowed); "
+                  f"ratio {both['matrix_s'] / dp['matrix_s']:.2f}x")
     return 1 if failed else 0
 
 

@@ -4,6 +4,12 @@
 ``allowed_ports``, ``explain``) are answered by ``evaluate.py`` from the matchers; the whole
 matrix by ``bitsets.py`` over equivalence classes of endpoints. Both read the same compiled
 policies and must agree.
+
+Two enforcement points: the datapath (NetworkPolicies) and the mesh (``mesh/``: Istio, where the
+destination is meshed). ``layer`` selects which must allow: ``datapath``, ``mesh`` or ``all``
+(the default: both). This is the one seam where they meet. In ``all``, a connection between two
+ambient pods is seen by the datapath as ztunnel's HBONE tunnel (15008/TCP), so the datapath is
+asked about that port; with ``datapath`` alone it is asked about the probe as written.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from .compile import CompiledPolicy, compile_policy
 from .errors import NetguardInputError
 from .evaluate import SideVerdict, evaluate_side, policies_by_namespace
 from .model import DIRECTIONS, EGRESS, INGRESS, Cluster, Endpoint
+from .mesh.bits import MeshBits
+from .mesh.evaluate import MESH_PROTOCOL, MeshIndex, MeshVerdict, evaluate_mesh
+from .mesh.membership import AMBIENT
+from .mesh.model import HBONE_PORT
 from .ports import PROTOCOLS, PortSet
 from .tiers.bitsets import TierBits
 from .tiers.compile import CompiledTiers, compile_tiers
@@ -27,6 +37,8 @@ if TYPE_CHECKING:  # explanations are imported when asked for: `reach` never nee
     from .explain import Explanation
 
 Flow = tuple[str, str, int, str]
+DATAPATH, MESH, ALL = "datapath", "mesh", "all"
+LAYERS = (DATAPATH, MESH, ALL)
 
 
 class Analyzer:
@@ -35,6 +47,7 @@ class Analyzer:
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policy(p) for p in cluster.policies)
         self._by_namespace = policies_by_namespace(self.policies)
         self.tiers: CompiledTiers = compile_tiers(cluster.tier_policies)
+        self.mesh = MeshIndex(cluster)
 
     # --- one pair --------------------------------------------------------------------------
     def side(self, direction: str, subject_id: str, peer_id: str, protocol: str) -> SideVerdict:
@@ -70,21 +83,47 @@ class Analyzer:
             for protocol in PROTOCOLS
         }
 
-    def allowed(self, src_id: str, dst_id: str, port: int, protocol: str) -> bool:
+    def allowed(self, src_id: str, dst_id: str, port: int, protocol: str, layer: str = ALL) -> bool:
         _check_port(port)
-        return port in self.side(EGRESS, src_id, dst_id, protocol).ports and port in self.side(
+        _check_layer(layer)
+        if layer != DATAPATH and not self.mesh_verdict(src_id, dst_id, port, protocol).allowed:
+            return False
+        if layer == MESH:
+            return True
+        seen = self.datapath_port(src_id, dst_id, port, protocol) if layer == ALL else port
+        return seen in self.side(EGRESS, src_id, dst_id, protocol).ports and seen in self.side(
             INGRESS, dst_id, src_id, protocol
         ).ports
 
-    def explain(self, src_id: str, dst_id: str, port: int, protocol: str) -> "Explanation":
+    def explain(self, src_id: str, dst_id: str, port: int, protocol: str, layer: str = ALL) -> "Explanation":
         from .explain import Explanation
 
         _check_port(port)
+        _check_layer(layer)
+        seen = self.datapath_port(src_id, dst_id, port, protocol) if layer == ALL else port
+        mesh = self.mesh_verdict(src_id, dst_id, port, protocol) if layer != DATAPATH else None
         return Explanation.of(
             self.side(EGRESS, src_id, dst_id, protocol),
             self.side(INGRESS, dst_id, src_id, protocol),
-            port,
+            seen,
+            mesh=mesh,
+            layer=layer,
+            probe=port,
         )
+
+    # --- the mesh ----------------------------------------------------------------------------
+    def mesh_verdict(self, src_id: str, dst_id: str, port: int, protocol: str) -> MeshVerdict:
+        _check_port(port)
+        _check_protocol(protocol)
+        src, dst = self.cluster.endpoint(src_id), self.cluster.endpoint(dst_id)
+        return evaluate_mesh(self.mesh, src, dst, port, protocol)
+
+    def datapath_port(self, src_id: str, dst_id: str, port: int, protocol: str) -> int:
+        """The port the datapath sees: ztunnel's HBONE port between two ambient pods, else ``port``."""
+        src, dst = self.cluster.endpoint(src_id), self.cluster.endpoint(dst_id)
+        if protocol == MESH_PROTOCOL and self.mesh.dataplane(src) == AMBIENT == self.mesh.dataplane(dst):
+            return HBONE_PORT
+        return port
 
     # --- the whole matrix ------------------------------------------------------------------
     @cached_property
@@ -103,25 +142,51 @@ class Analyzer:
     def _tier_bits(self) -> "TierBits | None":
         return TierBits(self._universe, self.tiers) if self.tiers else None
 
-    def matrix(self, probes: Sequence[tuple[int, str]]) -> list[Flow]:
-        """Every allowed (source, destination, port, protocol), sorted; an endpoint never with itself."""
-        return list(self.iter_matrix(probes))
+    @cached_property
+    def _mesh_bits(self) -> MeshBits:
+        return MeshBits(self.cluster, self._classes, self.mesh)
 
-    def iter_matrix(self, probes: Sequence[tuple[int, str]]) -> Iterator[Flow]:
+    def _datapath_flows(self, port: int, protocol: str) -> dict[int, int]:
+        return dict(flows(self._universe, self._policy_bits, port, protocol, self._tier_bits))
+
+    def class_flows(self, port: int, protocol: str, layer: str = ALL) -> dict[int, int]:
+        """Destination class -> bitset of the source classes that ``layer`` lets through."""
+        everyone = self._universe.everyone
+        if layer == MESH:
+            result = {d: everyone for d in range(len(self._classes))}
+        else:
+            result = self._datapath_flows(port, protocol)
+        if layer == DATAPATH or protocol != MESH_PROTOCOL or not self._mesh_bits.meshed:
+            return result
+        mesh = self._mesh_bits
+        if layer == ALL and mesh.ambient:
+            tunnel = self._datapath_flows(HBONE_PORT, MESH_PROTOCOL)
+            for d in iter_bits(mesh.ambient):
+                result[d] = (result.get(d, 0) & ~mesh.ambient) | (tunnel.get(d, 0) & mesh.ambient)
+        for d, admitted in mesh.allowed(port).items():
+            result[d] = result.get(d, 0) & admitted
+        return {d: bits for d, bits in result.items() if bits}
+
+    def matrix(self, probes: Sequence[tuple[int, str]], layer: str = ALL) -> list[Flow]:
+        """Every allowed (source, destination, port, protocol), sorted; an endpoint never with itself."""
+        return list(self.iter_matrix(probes, layer))
+
+    def iter_matrix(self, probes: Sequence[tuple[int, str]], layer: str = ALL) -> Iterator[Flow]:
         """The matrix's flows in its order, one source at a time: memory grows with the class pairs
         that are allowed, not with the flows (millions, at a cluster's size). Probes are checked first."""
+        _check_layer(layer)
         probes = sorted(set(probes))
         for port, protocol in probes:
             _check_port(port)
             _check_protocol(protocol)
-        return self._flows_by_source(probes)
+        return self._flows_by_source(probes, layer)
 
-    def _flows_by_source(self, probes: list[tuple[int, str]]) -> Iterator[Flow]:
+    def _flows_by_source(self, probes: list[tuple[int, str]], layer: str) -> Iterator[Flow]:
         members, class_of = self._classes.members, self._classes.class_of
         # source class -> [(destination class, port, protocol)], from the per-destination bitsets.
         reached: dict[int, list[tuple[int, int, str]]] = {}
         for port, protocol in probes:
-            for d, sources in flows(self._universe, self._policy_bits, port, protocol, self._tier_bits).items():
+            for d, sources in self.class_flows(port, protocol, layer).items():
                 for s in iter_bits(sources):
                     reached.setdefault(s, []).append((d, port, protocol))
         for a in sorted(self.cluster.endpoints, key=lambda e: e.id):
@@ -138,6 +203,11 @@ class Analyzer:
     def declared_probes(self) -> list[tuple[int, str]]:
         """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""
         return sorted({(p.port, p.protocol) for e in self.cluster.endpoints for p in e.ports})
+
+
+def _check_layer(layer: str) -> None:
+    if layer not in LAYERS:
+        raise NetguardInputError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}", field="layer")
 
 
 def _check_direction(direction: str) -> None:

@@ -1,5 +1,7 @@
 """The ``netguard`` command: ``reach`` (the matrix) and ``explain`` (one connection, with reasons).
 
+``--layer datapath|mesh|all`` (default ``all``) selects the enforcement points that must allow.
+
 Exit 0 on success; on bad input (manifests, --probe, --external, an unknown endpoint, a missing
 path) exit 2 with one line on stderr naming the file, object, field and problem; when the output
 cannot be written (a full disk) exit 1 with one line. A reader that stops early (``| head``) is
@@ -15,7 +17,7 @@ import os
 import sys
 from typing import Iterable, Iterator, Optional, Sequence, Union
 
-from .analysis import Analyzer
+from .analysis import ALL, LAYERS, Analyzer
 from .errors import Location, NetguardInputError
 from .loader import load_paths
 from .model import EXTERNAL_NAMESPACE
@@ -59,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     reach.add_argument("--probe", action="append", default=[], metavar="PORT/PROTOCOL")
     reach.add_argument("--external", action="append", default=[], metavar="IP")
     reach.add_argument("--format", choices=("json", "table"), default="json")
+    reach.add_argument("--layer", choices=LAYERS, default=ALL,
+                       help="enforcement points that must allow: datapath, mesh, or all (default)")
     reach.add_argument("--pods", action="store_true", help=POD_LEVEL_HELP)
     explain = commands.add_parser("explain", help="why one connection is allowed or denied")
     explain.add_argument("paths", nargs="+", metavar="PATH")
@@ -67,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--probe", required=True, metavar="PORT/PROTOCOL")
     explain.add_argument("--external", action="append", default=[], metavar="IP")
     explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("--layer", choices=LAYERS, default=ALL)
     explain.add_argument("--pods", action="store_true", help=POD_LEVEL_HELP)
     return parser
 
@@ -79,7 +84,7 @@ def run(argv: Sequence[str]) -> Union[str, Iterable[str]]:
         probes = [parse_probe(p) for p in args.probe]
         analyzer = Analyzer(load_paths(args.paths, args.external, pod_level=args.pods))
         probes = sorted(set(probes)) if probes else analyzer.declared_probes()
-        flows = analyzer.iter_matrix(probes)
+        flows = analyzer.iter_matrix(probes, args.layer)
         stands_for = analyzer.cluster.stands_for
         if args.format == "table":
             endpoints = [e.id for e in analyzer.cluster.endpoints]
@@ -102,7 +107,7 @@ def run(argv: Sequence[str]) -> Union[str, Iterable[str]]:
             f"--from and --to are both {args.source!r}; traffic of an endpoint to itself is not evaluated",
             field="--to",
         )
-    explanation = analyzer.explain(args.source, args.destination, port, protocol)
+    explanation = analyzer.explain(args.source, args.destination, port, protocol, args.layer)
     if args.format == "json":
         return json.dumps(explanation.to_dict(), indent=1)
     return explanation.to_text()

@@ -2,7 +2,9 @@
 
 An ``Explanation`` is built from the two evaluated sides (the source's egress, the destination's
 ingress) for one port: which policies select each endpoint, and which of their rules admit the
-other end on that port. It reads no manifests and evaluates nothing itself.
+other end on that port, and, when the mesh is asked too, the mesh's verdict (mesh/evaluate.py).
+``decided_by`` names the enforcement point that denied. It reads no manifests and evaluates
+nothing itself.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from .evaluate import SideVerdict
+from .mesh.evaluate import MeshVerdict
 from .tiers.explain import explain_tiers
 
 
@@ -102,26 +105,59 @@ class Explanation:
     protocol: str
     egress: SideExplanation
     ingress: SideExplanation
+    mesh: Optional[MeshVerdict] = None  # None: the mesh was not asked (layer datapath)
+    layer: str = "all"  # which enforcement points must allow: datapath, mesh or all
+    datapath_port: Optional[int] = None  # the port the datapath sees when it is not ``port`` (HBONE)
+
+    @property
+    def datapath_allowed(self) -> bool:
+        return self.egress.allowed and self.ingress.allowed
 
     @property
     def allowed(self) -> bool:
-        return self.egress.allowed and self.ingress.allowed
+        datapath = self.layer == "mesh" or self.datapath_allowed
+        return datapath and (self.mesh is None or self.mesh.allowed)
+
+    @property
+    def decided_by(self) -> tuple[str, ...]:
+        """The enforcement points that deny: () when allowed, else ("datapath",), ("mesh",) or both."""
+        points = []
+        if self.layer != "mesh" and not self.datapath_allowed:
+            points.append("datapath")
+        if self.mesh is not None and not self.mesh.allowed:
+            points.append("mesh")
+        return tuple(points)
 
     @staticmethod
-    def of(egress: SideVerdict, ingress: SideVerdict, port: int) -> "Explanation":
+    def of(
+        egress: SideVerdict, ingress: SideVerdict, port: int, *, mesh: Optional[MeshVerdict] = None,
+        layer: str = "all", probe: Optional[int] = None,
+    ) -> "Explanation":
+        """``port``: the port the datapath sides are read at; ``probe``: the connection's, when different."""
+        probe = port if probe is None else probe
         return Explanation(
-            egress.endpoint_id, ingress.endpoint_id, port, egress.protocol,
-            _side(egress, port), _side(ingress, port),
+            egress.endpoint_id, ingress.endpoint_id, probe, egress.protocol,
+            _side(egress, port), _side(ingress, port), mesh, layer, port if port != probe else None,
         )
 
     def to_text(self) -> str:
         on = f"{self.port}/{self.protocol}"
         verdict = "allowed" if self.allowed else "denied"
-        head = f"{self.source} -> {self.destination} on {on}: {verdict}"
-        return "\n".join([head, *self.egress.lines(on), *self.ingress.lines(on)])
+        lines = [f"{self.source} -> {self.destination} on {on}: {verdict}"]
+        if self.layer != "mesh":
+            seen = on
+            if self.datapath_port is not None:
+                seen = f"{self.datapath_port}/{self.protocol}"
+                lines.append(f"datapath: both pods are in ambient mode; the CNI sees ztunnel's HBONE tunnel on {seen}")
+            lines += [*self.egress.lines(seen), *self.ingress.lines(seen)]
+        if self.mesh is not None:
+            lines += self.mesh.lines()
+        if self.decided_by:
+            lines.append(f"denied by: the {' and the '.join(self.decided_by)}")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "from": self.source,
             "to": self.destination,
             "port": self.port,
@@ -130,6 +166,12 @@ class Explanation:
             "egress": self.egress.to_dict(),
             "ingress": self.ingress.to_dict(),
         }
+        out["layer"] = self.layer
+        out["decided_by"] = list(self.decided_by)
+        out["datapath_port"] = self.datapath_port or self.port
+        if self.mesh is not None:
+            out["mesh"] = self.mesh.to_dict()
+        return out
 
 
 def _side(verdict: SideVerdict, port: int) -> SideExplanation:

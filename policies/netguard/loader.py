@@ -14,7 +14,9 @@ are not read). A Pod's IP is ``status.podIP`` (``status.podIPs`` is not read). N
 Namespace manifest gives labels; ``kubernetes.io/metadata.name`` is always set to the name, as
 the API server does. NetworkPolicies are read when their apiVersion is ``networking.k8s.io/v1``
 (or ``extensions/v1beta1``, the same resource's older group, or absent); other API groups'
-NetworkPolicy kinds (Calico, ...) are other products and ignored.
+NetworkPolicy kinds (Calico, ...) are other products and ignored. Istio's PeerAuthentication and
+AuthorizationPolicy (``security.istio.io/v1`` or ``v1beta1``) go to ``Cluster.mesh`` (mesh/parse.py);
+each endpoint keeps its pod's ``serviceAccountName`` (``default`` when unset), its mesh identity.
 Duplicate ids (two endpoints, namespaces or policies with the same name) are errors.
 """
 
@@ -35,6 +37,8 @@ from .netpol import parse_network_policy
 from .owners import Owned, controller_of, fold
 from .tiers.model import BASELINE, BASELINE_ADMIN_NETWORK_POLICY, KINDS as TIER_KINDS, TierPolicy
 from .tiers.parse import DIALECTS, GROUP as TIER_GROUP, parse_tier_policy
+from .mesh.model import AuthorizationPolicy, MeshPolicies, PeerAuthentication
+from .mesh.parse import is_mesh_manifest, parse_authorization_policy, parse_peer_authentication
 from .ports import ContainerPort, parse_container_port
 from .selectors import parse_string_map
 
@@ -51,6 +55,7 @@ NETWORK_POLICY_API = "networking.k8s.io/v1"
 # Other groups' NetworkPolicy kinds (Calico, ...) are other products.
 NETWORK_POLICY_APIS = frozenset({NETWORK_POLICY_API, "extensions/v1beta1"})
 DEFAULT_NAMESPACE = "default"
+DEFAULT_SERVICE_ACCOUNT = "default"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # in folders; a file named on its own is read whatever its name
 
 def load_paths(paths: Iterable[str], externals: Sequence[str] = (), pod_level: bool = False) -> Cluster:
@@ -133,6 +138,7 @@ def build_cluster(
     namespace_sources: dict[str, str] = {}
     policies: dict[str, NetworkPolicy] = {}
     tier_policies: dict[str, TierPolicy] = {}
+    mesh: dict[str, dict] = {"PeerAuthentication": {}, "AuthorizationPolicy": {}}
     for source, manifest in objects:
         at = Location(source)
         if not isinstance(manifest, Mapping):
@@ -153,6 +159,9 @@ def build_cluster(
         elif kind in TIER_KINDS and _tier_api(manifest.get("apiVersion"), kind, at):
             tier_policy = _tier_policy(manifest, kind, at)
             _put(tier_policies, tier_policy.id, tier_policy, at.of(f"{kind} {tier_policy.name}"), kind)
+        elif is_mesh_manifest(kind, manifest.get("apiVersion")):
+            mesh_policy = _mesh_policy(manifest, kind, at)
+            _put(mesh[kind], mesh_policy.id, mesh_policy, at.of(f"{kind} {mesh_policy.id}"), kind)
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
@@ -161,7 +170,8 @@ def build_cluster(
                 owned[endpoint.id] = Owned(controller, _template_labels(manifest, kind))
     stands_for: dict[str, tuple[str, ...]] = {}
     if any(o.controller is not None for o in owned.values()):
-        kept, stands_for = fold(endpoints.values(), owned, [*policies.values(), *tier_policies.values()])
+        layers = [*policies.values(), *tier_policies.values(), *(p for by_id in mesh.values() for p in by_id.values())]
+        kept, stands_for = fold(endpoints.values(), owned, layers)
         endpoints = {e.id: e for e in kept}
     for address in externals:
         endpoint = external_endpoint(address)
@@ -179,8 +189,19 @@ def build_cluster(
         namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
         policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
         tier_policies=_one_baseline_api(sorted(tier_policies.values(), key=lambda p: p.id)),
+        mesh=MeshPolicies(
+            tuple(sorted(mesh["PeerAuthentication"].values(), key=lambda p: p.id)),
+            tuple(sorted(mesh["AuthorizationPolicy"].values(), key=lambda p: p.id)),
+        ),
         stands_for=MappingProxyType(stands_for),
     )
+
+
+def _mesh_policy(manifest: Mapping, kind: str, at: Location) -> PeerAuthentication | AuthorizationPolicy:
+    namespace, name, where = _identity(manifest, kind, at)
+    if kind == "PeerAuthentication":
+        return parse_peer_authentication(namespace, name, manifest.get("spec"), where)
+    return parse_authorization_policy(namespace, name, manifest["metadata"], manifest.get("spec"), where)
 
 
 def _kubernetes_api(api_version: Any) -> bool:
@@ -268,13 +289,14 @@ def _endpoint(manifest: Mapping, kind: str, at: Location) -> Endpoint:
         raise template_at.key("metadata").error(f"expected a mapping, got {kind_of(metadata)}")
     labels = parse_string_map(metadata.get("labels"), template_at.key("metadata.labels"))
     ports = _container_ports(template.get("spec"), template_at.key("spec"))
+    account = _service_account(template.get("spec"), template_at.key("spec"))
     ip = None
     status = manifest.get("status") if kind == "Pod" else None
     if isinstance(status, Mapping) and status.get("podIP"):
         ip = str(parse_ip(status["podIP"], where.key("status.podIP")))
     return Endpoint(
         id=f"{namespace}/{name}", namespace=namespace, name=name, kind=kind,
-        labels=frozen_labels(labels), ports=ports, ip=ip, source=at.source,
+        labels=frozen_labels(labels), ports=ports, ip=ip, source=at.source, service_account=account,
     )
 
 
@@ -284,6 +306,20 @@ def _template_labels(manifest: Mapping, kind: str) -> dict[str, str]:
     for key in () if kind == "Pod" else WORKLOAD_TEMPLATES[kind]:
         template = template[key]
     return dict((template.get("metadata") or {}).get("labels") or {})
+
+
+def _service_account(spec: Any, at: Location) -> str:
+    """``serviceAccountName`` (or its deprecated alias ``serviceAccount``); ``default`` when unset, as the API server sets it."""
+    if not isinstance(spec, Mapping):
+        return DEFAULT_SERVICE_ACCOUNT
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = spec.get(key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise at.key(key).error(f"expected a ServiceAccount name, got {kind_of(value)}")
+        return value
+    return DEFAULT_SERVICE_ACCOUNT
 
 
 def _dig(manifest: Mapping, keys: tuple[str, ...], at: Location) -> tuple[Mapping, Location]:

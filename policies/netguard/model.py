@@ -1,7 +1,8 @@
 """The model the engine reasons about, built by the loader from manifests: pure, immutable values.
 
 - ``Endpoint``: a pod, a workload's pod template, or an external address (``external/<IP>``).
-- ``Cluster``: endpoints, namespaces with their labels, and NetworkPolicies.
+- ``Cluster``: endpoints, namespaces with their labels, NetworkPolicies, and the mesh's
+  security policies (``mesh.model.MeshPolicies``, empty when the manifests have none).
 - ``NetworkPolicy`` / ``Rule`` / ``Peer``: a networking.k8s.io/v1 NetworkPolicy after validation,
   with the API's defaults applied (policyTypes) and nothing else interpreted yet.
 """
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Mapping, Optional
 
 from .cidr import Address, IPBlock
 from .errors import UnknownEndpointError
+from .mesh.model import MeshPolicies
 from .ports import ContainerPort, PortMatcher
 from .selectors import LabelSelector
 
@@ -41,6 +43,8 @@ class Endpoint:
     ``id`` is ``namespace/name`` for pods and workloads, ``external/<IP>`` for external addresses.
     ``kind`` is the manifest kind (Pod, Deployment, ...) or ``External``. ``ip`` is the pod's
     status.podIP when the manifest has one, the address for external endpoints, else None.
+    ``service_account`` is the pod's ``spec.serviceAccountName`` (``default`` when unset), the
+    identity a mesh knows it by; None for external endpoints.
     """
 
     id: str
@@ -52,6 +56,7 @@ class Endpoint:
     ip: Optional[str] = None
     external: bool = False
     source: str = field(default="", compare=False)
+    service_account: Optional[str] = None
 
     @cached_property
     def address(self) -> Optional[Address]:
@@ -104,6 +109,7 @@ class Cluster:
     namespaces: Mapping[str, Mapping[str, str]] = field(hash=False)  # name -> labels
     policies: tuple[NetworkPolicy, ...] = ()
     tier_policies: tuple["TierPolicy", ...] = ()  # ClusterNetworkPolicy, AdminNetworkPolicy, ... (tiers/)
+    mesh: MeshPolicies = field(default_factory=MeshPolicies, hash=False)  # Istio security policies
     # An endpoint id -> the ids of the owned objects folded into it (owners.py), when any.
     stands_for: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 

@@ -8,7 +8,8 @@ endpoint, and so on up the chain, when no policy can tell them apart:
 - its labels are the owner template's labels plus only the labels the owner's controller adds
   (``pod-template-hash``, ``controller-revision-hash``, ``job-name``, ...), and no selector of any
   policy of any layer names one of those added keys;
-- its container ports are the template's;
+- its container ports, service account (the mesh identity) and every other endpoint field a
+  verdict may read are the owner's;
 - a Pod's IP lies in no IP block of any policy (ipBlock, a tier's networks, ...).
 Then every verdict about it is the owner's, and the owner's endpoint is listed once with the ids it
 stands for. Anything else (a Pod relabelled by hand, an old ReplicaSet of another template) stays
@@ -24,7 +25,7 @@ from typing import Any, Iterable, Optional
 
 from .cidr import IPBlock
 from .model import Endpoint
-from .selectors import LabelSelector
+from .selectors import Requirement
 
 # Labels a controller writes on the objects it creates beyond its template's, by controller kind.
 _JOB_LABELS = frozenset({
@@ -77,10 +78,9 @@ def fold(
     ``policies``: the model's policies of every layer (NetworkPolicies, tier policies, ...); their
     selectors and IP blocks are found wherever they sit in them.
     """
-    selectors, blocks = _selectors_and_blocks(policies)
+    named, blocks = _label_keys_and_blocks(policies)
     covered = _AddressCover(blocks)
     by_id = {e.id: e for e in endpoints}
-    named = {k for s in selectors for k in (*(k for k, _ in s.match_labels), *(r.key for r in s.expressions))}
     top: dict[str, str] = {}
 
     def top_of(endpoint_id: str) -> str:
@@ -108,8 +108,10 @@ def _foldable_into(
         return None
     kind, parent_id = info.controller
     parent, parent_info = by_id.get(parent_id), owned.get(parent_id)
-    if parent is None or parent_info is None or parent.kind != kind or parent.ports != child.ports:
+    if parent is None or parent_info is None or parent.kind != kind:
         return None
+    if any(getattr(parent, f) != getattr(child, f) for f in _SAME_AS_OWNER):
+        return None  # ports, service account (the mesh identity), ...: what a verdict may read
     template = parent_info.labels
     if any(info.labels.get(k) != v for k, v in template.items()):
         return None
@@ -148,12 +150,18 @@ class _AddressCover:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+# Endpoint fields an owned object must share with its owner; its own id, name, kind, labels (compared
+# above), IP (checked against the IP blocks) and source may differ. A field added later is compared.
+_SAME_AS_OWNER = tuple(
+    f.name for f in fields(Endpoint) if f.name not in {"id", "name", "kind", "labels", "ip", "source"}
+)
 
 
-def _selectors_and_blocks(policies: Iterable[object]) -> tuple[list[LabelSelector], list[IPBlock]]:
-    """Every label selector (of pods, namespaces or nodes: naming more keys only folds less) and
-    every IP block in the policies' values, at any depth."""
-    selectors: list[LabelSelector] = []
+def _label_keys_and_blocks(policies: Iterable[object]) -> tuple[set[str], list[IPBlock]]:
+    """Every label key a selector of the policies names (of pods, namespaces or nodes: naming more
+    keys only folds less; any layer's selector: a ``match_labels`` field or a requirement's ``key``)
+    and every IP block, at any depth of the policies' values."""
+    keys: set[str] = set()
     blocks: list[IPBlock] = []
     names: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once per type
     pending: list[Any] = list(policies)
@@ -162,14 +170,18 @@ def _selectors_and_blocks(policies: Iterable[object]) -> tuple[list[LabelSelecto
         kind = type(value)
         if kind in _SCALARS:
             continue
-        if kind is LabelSelector:
-            selectors.append(value)
-        elif kind is IPBlock:
+        if kind is IPBlock:
             blocks.append(value)
         elif kind is tuple or kind is list or kind is frozenset:
             pending.extend(value)
         elif kind in names or (is_dataclass(value) and not isinstance(value, type)):
             if kind not in names:
                 names[kind] = tuple(f.name for f in fields(value))
+            if kind is Requirement:
+                keys.add(value.key)
+            elif "match_labels" in names[kind]:
+                keys.update(k for k, _ in value.match_labels)
             pending.extend(getattr(value, name) for name in names[kind])
-    return selectors, blocks
+    return keys, blocks
+
+

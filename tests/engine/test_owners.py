@@ -212,3 +212,19 @@ def test_an_ip_block_that_excepts_the_pod_ips_still_folds_them():
         {"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}, {"ipBlock": {"cidr": "10.244.0.11/32"}}]}]})
     cluster = build_cluster(dump(internet))
     assert "ai/web-5d8f9c7b6e-a" not in ids(cluster) and "ai/web-5d8f9c7b6e-b" in ids(cluster)
+
+
+def test_a_pod_of_another_service_account_than_its_template_stays():
+    # The service account is the pod's mesh identity: a pod running as another one is another peer.
+    other = pod("web-sa", {**WEB, "pod-template-hash": "5d8f9c7b6e"}, owner_ref("ReplicaSet", "web-5d8f9c7b6e"),
+                "10.244.0.16")
+    other["spec"]["serviceAccountName"] = "web-admin"
+    assert "ai/web-sa" in ids(build_cluster(dump(other)))
+
+
+def test_a_mesh_selector_naming_a_controller_label_keeps_the_pods():
+    pinned = {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+              "metadata": {"name": "pin", "namespace": NS},
+              "spec": {"selector": {"matchLabels": {"controller-revision-hash": "db-7f9"}}, "action": "DENY",
+                       "rules": [{}]}}
+    assert "ai/db-0" in ids(build_cluster(dump(pinned)))
