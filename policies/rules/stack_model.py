@@ -199,7 +199,8 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     mentioned |= {obj.namespace for obj in policies}
     unknowns = Unknowns(frozenset(mentioned - declared) | _unknown_namespaces(left_out), pod_networks(settings))
     cluster = build_cluster(manifests)
-    cluster = replace(cluster, policies=tuple(sorted((unknowns.widen(p) for p in parsed), key=lambda p: p.id)))
+    cluster = replace(cluster, policies=tuple(sorted((unknowns.widen(p) for p in parsed), key=lambda p: p.id)),
+                      tier_policies=unknowns.widen_tiers(cluster.tier_policies))
     if any(p.ports and any(getattr(m, "name", None) for m in p.ports)
            for policy in parsed for p in (*policy.ingress, *policy.egress)):
         for obj in named_ports_unknown:

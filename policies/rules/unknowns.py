@@ -16,6 +16,11 @@ isolated only when it is isolated *whatever* the unknown values are.
   namespaceSelector *could* match such a namespace gets a sibling peer naming it.
 - Pod IPs: an ipBlock that meets the cluster's pod or Service networks (config; default every
   address) may match any pod, so its rule also admits every pod of every namespace.
+- Cluster tier policies (`widen_tiers`): the same unknowns in their subjects and peers, read by
+  action. A match that may happen counts for an Accept, and a Deny counts only where it surely
+  matches. A Pass hands the decision down, which is neither more nor less than what the tier's later
+  rules decide; a Pass that may match is read as not matching when no later rule of its tier
+  denies, as matching when none accepts, and as an Accept when some do both.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from netguard.cidr import IPBlock
 from netguard.labels import NAMESPACE_NAME
 from netguard.model import NetworkPolicy, Peer, Rule
 from netguard.selectors import LabelSelector, Requirement
+from netguard.tiers.model import ACCEPT, DENY, PASS, TierPeer, TierPolicy, TierRule
 
 from .cidrset import AddressSet
 from .pod_templates import MAYBE, PodShape
@@ -108,6 +114,12 @@ def could_match(selector: LabelSelector, known: Mapping[str, str]) -> bool:
     return all(_satisfiable(constraints) for constraints in free.values())
 
 
+def must_match(selector: LabelSelector, known: Mapping[str, str]) -> bool:
+    """Whether every label set that agrees with ``known`` (other keys free) matches the selector."""
+    return (all(known.get(key) == value for key, value in selector.match_labels)
+            and all(r.key in known and r.matches(known) for r in selector.expressions))
+
+
 def _satisfiable(constraints: list) -> bool:
     """One free key: can it be absent, or take some value, so that every constraint holds?"""
     must_exist = any(op in ("In", "Exists") for op, _ in constraints)
@@ -145,16 +157,93 @@ class Unknowns:
     def _extra_peers(self, peer: Peer) -> list[Peer]:
         if peer.ip_block is not None:
             return [Peer(namespace_selector=LabelSelector())] if self._meets_pod_network(peer.ip_block) else []
-        selector = peer.namespace_selector
-        if selector is None or not self.open_namespaces:
+        names = self._could_also_match(peer.namespace_selector)
+        return [Peer(pod_selector=peer.pod_selector, namespace_selector=_named(names))] if names else []
+
+    def _could_also_match(self, selector: Optional[LabelSelector]) -> list[str]:
+        """Undeclared namespaces the selector may match that the model's labels do not show it matching."""
+        if selector is None:
             return []
-        names = sorted(n for n in self.open_namespaces
-                       if could_match(selector, {NAMESPACE_NAME: n}) and not selector.matches({NAMESPACE_NAME: n}))
-        if not names:
+        return sorted(n for n in self.open_namespaces
+                      if could_match(selector, {NAMESPACE_NAME: n}) and not selector.matches({NAMESPACE_NAME: n}))
+
+    def _unsure(self, selector: Optional[LabelSelector]) -> list[str]:
+        """Undeclared namespaces the model's labels show the selector matching, though real ones may not."""
+        if selector is None:
             return []
-        by_name = LabelSelector((), (Requirement(NAMESPACE_NAME, "In", frozenset(names)),))
-        return [Peer(pod_selector=peer.pod_selector, namespace_selector=by_name)]
+        return sorted(n for n in self.open_namespaces
+                      if selector.matches({NAMESPACE_NAME: n}) and not must_match(selector, {NAMESPACE_NAME: n}))
+
+    def widen_tiers(self, policies: tuple[TierPolicy, ...]) -> tuple[TierPolicy, ...]:
+        """Tier policies read so that what may match counts the way that allows more.
+
+        A policy whose subject may or may not select an undeclared namespace becomes two: one for
+        the namespaces it surely selects or surely does not, and one for those it may, where every
+        rule's match is only possible.
+        """
+        out = []
+        for policy in policies:
+            subject = policy.subject
+            unsure = self._unsure(subject.namespaces)
+            maybe = sorted({*unsure, *self._could_also_match(subject.namespaces)})
+            sure = replace(subject, namespaces=_excluding(subject.namespaces, unsure))
+            out.append(self._widen_tier_policy(replace(policy, subject=sure), policies, subject_maybe=False))
+            if maybe:
+                could = replace(subject, namespaces=_named(maybe))
+                out.append(self._widen_tier_policy(replace(policy, subject=could), policies, subject_maybe=True))
+        return tuple(out)
+
+    def _widen_tier_policy(self, policy: TierPolicy, policies: tuple[TierPolicy, ...], subject_maybe: bool) -> TierPolicy:
+        def direction(rules: tuple[TierRule, ...], name: str) -> tuple[TierRule, ...]:
+            return tuple(widened for i, rule in enumerate(rules) for widened in self._widen_tier_rule(
+                rule, subject_maybe, _later_actions(policy, policies, name, i)))
+        return replace(policy, ingress=direction(policy.ingress, "ingress"), egress=direction(policy.egress, "egress"))
+
+    def _widen_tier_rule(self, rule: TierRule, subject_maybe: bool, later: set[str]) -> list[TierRule]:
+        extra = [peer for p in rule.peers for peer in self._extra_tier_peers(p)]
+        could = rule.peers + tuple(dict.fromkeys(extra))  # every peer it may match
+        sure = () if subject_maybe else tuple(
+            replace(p, namespaces=_excluding(p.namespaces, self._unsure(p.namespaces))) for p in rule.peers)
+        if rule.action == ACCEPT:
+            return [replace(rule, peers=could)]
+        if rule.action == DENY or sure == could:
+            return [replace(rule, peers=sure)]
+        # A Pass that may match: the decision it hands down, or the one the tier's later rules take.
+        if DENY not in later:
+            return [replace(rule, peers=sure)]  # later rules accept or hand down: not matching allows more
+        if ACCEPT not in later:
+            return [replace(rule, peers=could)]  # later rules deny or hand down: matching allows more
+        return [replace(rule, peers=sure), replace(rule, action=ACCEPT, peers=could)]
+
+    def _extra_tier_peers(self, peer: TierPeer) -> list[TierPeer]:
+        if peer.networks is not None:
+            return [TierPeer(namespaces=LabelSelector())] if any(map(self._meets_pod_network, peer.networks)) else []
+        names = self._could_also_match(peer.namespaces)
+        return [replace(peer, namespaces=_named(names))] if names else []
 
     def _meets_pod_network(self, block: IPBlock) -> bool:
         opened = AddressSet.of_intervals(*block.intervals())
         return bool(opened - (opened - self.pod_networks))
+
+
+def _named(names: Iterable[str]) -> LabelSelector:
+    return LabelSelector((), (Requirement(NAMESPACE_NAME, "In", frozenset(names)),))
+
+
+def _excluding(selector: Optional[LabelSelector], names: list[str]) -> Optional[LabelSelector]:
+    if selector is None or not names:
+        return selector
+    return replace(selector, expressions=selector.expressions + (Requirement(NAMESPACE_NAME, "NotIn", frozenset(names)),))
+
+
+def _later_actions(policy: TierPolicy, policies: tuple[TierPolicy, ...], direction: str, index: int) -> set[str]:
+    """The actions of the rules a connection meets after rule ``index`` (same tier, same direction)."""
+    rank = _rank(policy)
+    after = [r.action for r in getattr(policy, direction)[index + 1:]]
+    after += [r.action for other in policies if other.id != policy.id and other.tier == policy.tier
+              and _rank(other) >= rank for r in getattr(other, direction)]
+    return set(after)
+
+
+def _rank(policy: TierPolicy) -> int:
+    return -1 if policy.priority is None else policy.priority

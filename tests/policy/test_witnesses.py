@@ -11,7 +11,7 @@ from netguard.selectors import LabelSelector, Requirement
 
 from rules.anyone import admits_any_namespace, admits_any_pod
 from rules.pod_templates import ALWAYS, MAYBE, PodShape
-from rules.unknowns import Vocabulary, could_match, witnesses
+from rules.unknowns import Vocabulary, could_match, must_match, witnesses
 
 KEYS = ("a", "b", "hash")
 VALUES = ("x", "y", "z")
@@ -61,6 +61,16 @@ def test_could_match_is_true_exactly_when_some_completion_matches(selector, know
     some = any(selector.matches({**known, **{k: v for k, v in combo if v is not None}})
                for combo in itertools.product(*options))
     assert could_match(selector, known) is some
+
+
+@settings(max_examples=300, deadline=None)
+@given(selectors, st.dictionaries(st.sampled_from(KEYS[:1]), st.sampled_from(VALUES), max_size=1))
+def test_must_match_is_true_exactly_when_every_completion_matches(selector, known):
+    free = [k for k in KEYS if k not in known]
+    options = [[(k, v) for v in (*VALUES, "unnamed", None)] for k in free]
+    every = all(selector.matches({**known, **{k: v for k, v in combo if v is not None}})
+                for combo in itertools.product(*options))
+    assert must_match(selector, known) is every
 
 
 def test_too_many_combinations_leave_the_workload_out():
