@@ -33,4 +33,5 @@ def run_program() -> AiPlatform:
     pulumi.export("workloads", platform.workloads)
     pulumi.export("policies", platform.policy_counts)
     pulumi.export("egressDomains", platform.egress_domains)
+    pulumi.export("encryptionInTransit", platform.encryption_in_transit)
     return platform

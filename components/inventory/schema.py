@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.alias_generators import to_camel
@@ -29,9 +29,26 @@ class DnsSettings(StrictModel):
         default_factory=lambda: {"k8s-app": "kube-dns"})
 
 
+class MeshSettings(StrictModel):
+    """The service mesh that encrypts traffic and authorizes it by workload identity."""
+
+    provider: Literal["istio"]  # the providers components/mesh/ implements
+    mode: Literal["sidecar", "ambient"] = "sidecar"
+    # The monitoring stack's ServiceAccount in monitoringNamespace: scraping is then admitted by its
+    # principal. Unset: by the monitoring namespace (the one namespace-based mesh allowance).
+    scraper_service_account: Optional[DnsLabel] = None
+
+
 class PlatformSettings(StrictModel):
     dns: DnsSettings = DnsSettings()
     monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
+    mesh: Optional[MeshSettings] = None  # None: no mesh; encryption in transit is not enforced
+
+    @model_validator(mode="after")
+    def _scraper_needs_monitoring(self) -> "PlatformSettings":
+        if self.mesh and self.mesh.scraper_service_account and not self.monitoring_namespace:
+            raise ValueError("mesh.scraperServiceAccount names an account of monitoringNamespace, which is not set")
+        return self
 
 
 class NamespaceSpec(StrictModel):
