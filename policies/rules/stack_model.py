@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 from netguard.analysis import Analyzer
 from netguard.errors import NetguardInputError
 from netguard.loader import build_cluster
+from netguard.mesh.parse import is_mesh_manifest
 from netguard.model import Cluster
 
 from . import network_policies
@@ -65,6 +66,8 @@ def build(objects: Iterable[KubeObject], *, with_new_pods: bool = False) -> Stac
     objects = tuple(objects)
     usable: list[KubeObject] = []
     left_out: list[LeftOut] = []
+    # A ServiceAccount decides verdicts only where an AuthorizationPolicy can name principals.
+    accounts_decide = any(o.kind == "AuthorizationPolicy" and is_mesh_policy(o) for o in objects)
     for obj in objects:
         if not _modelled(obj):
             continue
@@ -72,7 +75,7 @@ def build(objects: Iterable[KubeObject], *, with_new_pods: bool = False) -> Stac
             # A patch changes an object the stack may not declare in full: its effect is unknowable here.
             left_out.append(LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True))
             continue
-        unknown = obj.props.unknown_affecting(*_decisive_fields(obj))
+        unknown = obj.props.unknown_affecting(*_decisive_fields(obj, accounts_decide))
         if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
             paths = unknown or ("metadata",)
             left_out.append(LeftOut(obj, ", ".join(paths), unknown=True))
@@ -93,17 +96,28 @@ def build(objects: Iterable[KubeObject], *, with_new_pods: bool = False) -> Stac
 
 
 def _modelled(obj: KubeObject) -> bool:
-    return obj.kind == "Namespace" or obj.is_workload or network_policies.is_network_policy(obj)
+    return (obj.kind == "Namespace" or obj.is_workload or network_policies.is_network_policy(obj)
+            or is_mesh_policy(obj))
 
 
-def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
+def is_mesh_policy(obj: KubeObject) -> bool:
+    """An Istio PeerAuthentication or AuthorizationPolicy, which the engine's mesh point reads."""
+    return is_mesh_manifest(obj.kind, obj.api_version)
+
+
+def _decisive_fields(obj: KubeObject, accounts_decide: bool = False) -> tuple[str, ...]:
     if obj.kind == "Namespace":
         return ("metadata.name", "metadata.labels")
     if obj.is_workload:
         template = ".".join(obj.pod_template_path())
         prefix = f"{template}." if template else ""
-        return ("metadata.name", "metadata.namespace", f"{prefix}metadata.labels",
-                f"{prefix}spec.containers[*].ports", "status.podIP")
+        fields = ("metadata.name", "metadata.namespace", f"{prefix}metadata.labels",
+                  f"{prefix}spec.containers[*].ports", "status.podIP")
+        if accounts_decide:
+            fields += (f"{prefix}spec.serviceAccountName", f"{prefix}spec.serviceAccount")
+        return fields
+    if is_mesh_policy(obj):
+        return ("metadata.name", "metadata.namespace", "metadata.annotations", "spec")
     return ("metadata.name", "metadata.namespace", "spec")
 
 

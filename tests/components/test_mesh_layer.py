@@ -84,11 +84,14 @@ def test_metrics_are_admitted_by_namespace_unless_the_scraper_is_named(sidecar_r
     assert by_sa["spec"]["rules"][0]["from"] == [{"source": {"principals": ["cluster.local/ns/monitoring/sa/prometheus"]}}]
 
 
-def test_outputs_say_whether_encryption_in_transit_is_enforced(sidecar_run, reference_run):
+def test_outputs_say_whether_encryption_in_transit_is_enforced(sidecar_run, reference_inventory):
     assert sidecar_run.outputs["encryptionInTransit"]["enforced"] is True
-    assert reference_run.outputs["encryptionInTransit"]["enforced"] is False
-    assert "not encrypted" in reference_run.outputs["encryptionInTransit"]["reason"]
-    assert not of_type(reference_run.resources, AUTHZ) and not of_type(reference_run.resources, PEER_AUTH)
+    del reference_inventory["platform"]["mesh"]
+    plain = run_stack_full(reference_inventory)
+    assert plain.outputs["encryptionInTransit"]["enforced"] is False
+    assert "not encrypted" in plain.outputs["encryptionInTransit"]["reason"]
+    assert not of_type(plain.resources, AUTHZ) and not of_type(plain.resources, PEER_AUTH)
+    assert "istio-injection" not in of_type(plain.resources, NAMESPACE)[0].props["metadata"]["labels"]
 
 
 @pytest.mark.parametrize("layer", ["all", "mesh", "datapath"])
