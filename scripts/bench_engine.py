@@ -18,6 +18,13 @@ that both allow the same set of flows over every declared port, the speed ratio;
 on the large size, timed in a fresh subprocess for the full matrix of one probe, with its peak memory.
 Targets: the same allowed set as NCA; netguard at least 50x faster; N=1,000 under 30 s and 2 GiB.
 
+With --tiers the platform also carries cluster guardrails as ClusterNetworkPolicies (the shape the
+AiGuardrails component writes): an Admin DNS Accept and a metadata-endpoint Deny for every tenant
+namespace, one Admin policy per tenant (all at one priority, disjoint subjects) that Passes its
+declared sources and its own namespace to the NetworkPolicies and Denies every other tenant, and a
+Baseline default-deny. They allow nothing the NetworkPolicies deny, so the allowed set is unchanged:
+the run checks that, and times the tiered matrix against the plain one.
+
 With --mesh N, the same platform of N namespaces is also written with the Istio layer as the
 components make it (sidecar injection, each workload under its own ServiceAccount, a STRICT
 PeerAuthentication, an allow-nothing AuthorizationPolicy and one ALLOW policy per flow destination
@@ -25,7 +32,7 @@ admitting the sources' principals on the flow's port), and the whole matrix of o
 with the datapath alone and with both enforcement points (median of --runs, in-process).
 
 Usage: bench_engine.py [--sizes 50,100] [--large 1000] [--skip-nca] [--runs 3] [--min-ratio 50]
-                       [--mesh 1000]
+                       [--tiers] [--mesh 1000]
 """
 from __future__ import annotations
 
@@ -142,7 +149,40 @@ def tenant(i: int, n: int) -> list[dict[str, Any]]:
     return docs
 
 
-def write_platform(n: int, folder: Path) -> dict[str, int]:
+TENANT = {"matchExpressions": [{"key": "netguard.io/tenant", "operator": "Exists"}]}
+
+
+def _cnp(name: str, tier: str, priority: int, subject: dict[str, Any], **rules: Any) -> dict[str, Any]:
+    return {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": name, "labels": {"netguard.io/layer": "guardrail"}},
+            "spec": {"tier": tier, "priority": priority, "subject": subject, **rules}}
+
+
+def tier_policies(n: int) -> list[dict[str, Any]]:
+    """Guardrails over the N tenants, in the API's v1alpha2 shape."""
+    dns = {"pods": {"namespaceSelector": _ns_selector("kube-system"), "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}}
+    docs = [
+        _cnp("guardrail-dns", "Admin", 100, {"namespaces": TENANT}, egress=[{
+            "name": "dns", "action": "Accept", "to": [dns],
+            "protocols": [{"udp": {"destinationPort": {"number": 53}}}, {"tcp": {"destinationPort": {"number": 53}}}]}]),
+        _cnp("guardrail-metadata", "Admin", 110, {"namespaces": TENANT}, egress=[{
+            "name": "metadata", "action": "Deny", "to": [{"networks": ["169.254.169.254/32", "fd00:ec2::254/128"]}]}]),
+        _cnp("guardrail-default-deny", "Baseline", 100, {"namespaces": TENANT},
+             ingress=[{"name": "deny", "action": "Deny", "from": [{"namespaces": {}}]}],
+             egress=[{"name": "deny", "action": "Deny", "to": [{"namespaces": {}}, {"networks": ["0.0.0.0/0", "::/0"]}]}]),
+    ]
+    for i in range(n):
+        declared = [{"pods": {"namespaceSelector": _ns_selector(_ns_name((i - offset) % n)),
+                              "podSelector": _role_selector(src)}} for src, _, _, offset in FLOWS if offset]
+        docs.append(_cnp(f"guardrail-{_ns_name(i)}", "Admin", 200, {"namespaces": _ns_selector(_ns_name(i))}, ingress=[
+            {"name": "own-namespace", "action": "Pass", "from": [{"namespaces": _ns_selector(_ns_name(i))}]},
+            {"name": "declared", "action": "Pass", "from": declared},
+            {"name": "other-tenants", "action": "Deny", "from": [{"namespaces": TENANT}]},
+        ]))
+    return docs
+
+
+def write_platform(n: int, folder: Path, tiers: bool = False) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     kube_dns = _deployment("kube-system", "coredns", {"k8s-app": "kube-dns"},
                            [{"containerPort": 53, "protocol": "UDP", "name": "dns"},
@@ -155,6 +195,10 @@ def write_platform(n: int, folder: Path) -> dict[str, int]:
                     for d in docs if d["kind"] in ("Deployment", "Pod"))
         policies += sum(d["kind"] == "NetworkPolicy" for d in docs)
         (folder / f"{_ns_name(i)}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    if tiers:
+        guardrails = tier_policies(n)
+        (folder / "guardrails.yaml").write_text(yaml.safe_dump_all(guardrails, sort_keys=False))
+        return {"pods": pods, "policies": policies, "tier_policies": len(guardrails)}
     return {"pods": pods, "policies": policies}
 
 
@@ -277,7 +321,7 @@ def _engine_only(folder: Path, probe_list: list[tuple[int, str]]) -> dict[str, A
     return json.loads(out)
 
 
-def bench_small(n: int, folder: Path, netguard: str, nca: str | None, runs: int) -> dict[str, Any]:
+def bench_small(n: int, folder: Path, netguard: str, nca: str | None, runs: int, tiers: bool = False) -> dict[str, Any]:
     sizes = write_platform(n, folder)
     probe_list = probes()
     times, engine_times, answer = [], [], ""
@@ -290,6 +334,8 @@ def bench_small(n: int, folder: Path, netguard: str, nca: str | None, runs: int)
                            "engine_s": statistics.median(engine_times)}
     ours = _flows(answer)
     row["allowed"] = len(ours)
+    if tiers:
+        row.update(_tiered(n, folder.with_name(folder.name + "-tiers"), netguard, probe_list, runs, ours))
     if nca:
         started = time.perf_counter()
         theirs = differential_nca.nca_flows(nca, folder, probe_list, [])
@@ -303,8 +349,22 @@ def bench_small(n: int, folder: Path, netguard: str, nca: str | None, runs: int)
     return row
 
 
-def bench_large(n: int, folder: Path, netguard: str) -> dict[str, Any]:
-    sizes = write_platform(n, folder)
+def _tiered(n: int, folder: Path, netguard: str, probe_list: list[tuple[int, str]], runs: int,
+            plain: set[tuple[str, str, int, str]]) -> dict[str, Any]:
+    """The same platform with the guardrails: median times, and whether the allowed set is unchanged."""
+    sizes = write_platform(n, folder, tiers=True)
+    times, engine_times, answer = [], [], ""
+    for _ in range(runs):
+        elapsed, _, answer = _timed(netguard_command(netguard, folder, probe_list))
+        times.append(elapsed)
+        engine = _engine_only(folder, probe_list)
+        engine_times.append(engine["load_s"] + engine["matrix_s"])
+    return {"tier_policies": sizes["tier_policies"], "tiered_s": statistics.median(times),
+            "tiered_engine_s": statistics.median(engine_times), "tiers_same": _flows(answer) == plain}
+
+
+def bench_large(n: int, folder: Path, netguard: str, tiers: bool = False) -> dict[str, Any]:
+    sizes = write_platform(n, folder, tiers)
     cli_s, cli_rss, answer = _timed(netguard_command(netguard, folder, [PROBE]))
     engine_row = _engine_only(folder, [PROBE])
     return {"n": n, **sizes, "cli_s": cli_s, "cli_rss": cli_rss, "allowed": len(_flows(answer)),
@@ -322,6 +382,7 @@ def main() -> int:
     parser.add_argument("--netguard", default=None, help="the netguard command (default: beside this python)")
     parser.add_argument("--nca", default=None, help="the nca command (default: $NETGUARD_NCA, install-nca.sh's)")
     parser.add_argument("--keep", type=Path, default=None, help="write the platforms here and keep them")
+    parser.add_argument("--tiers", action="store_true", help="also time each size with cluster guardrails (tiers)")
     parser.add_argument("--mesh", type=int, default=0, help="N with the Istio layer, datapath vs both (0 to skip)")
     args = parser.parse_args()
     netguard = args.netguard or differential_nca.find_netguard()
@@ -342,7 +403,7 @@ def main() -> int:
         print(f"{'N':>5} {'pods':>6} {'policies':>8} {'netguard s':>10} {'engine s':>8} {'NCA s':>8} "
               f"{'ratio':>7} {'engine ratio':>12} {'allowed':>8} same")
         for n in [int(s) for s in args.sizes.split(",") if s]:
-            row = bench_small(n, root / f"platform-{n}", netguard, nca, args.runs)
+            row = bench_small(n, root / f"platform-{n}", netguard, nca, args.runs, args.tiers)
             nca_s = f"{row['nca_s']:8.2f}" if "nca_s" in row else f"{'-':>8}"
             ratio = f"{row['ratio']:6.0f}x" if "ratio" in row else f"{'-':>7}"
             engine_ratio = f"{row['engine_ratio']:11.0f}x" if "engine_ratio" in row else f"{'-':>12}"
@@ -350,7 +411,15 @@ def main() -> int:
             print(f"{n:>5} {row['pods']:>6} {row['policies']:>8} {row['netguard_s']:10.3f} {row['engine_s']:8.3f} "
                   f"{nca_s} {ratio} {engine_ratio} {row['allowed']:>8} {same}", flush=True)
             failed |= row.get("same") is False or row.get("ratio", args.min_ratio) < args.min_ratio
+            if args.tiers:
+                print(f"      with {row['tier_policies']} ClusterNetworkPolicies: netguard {row['tiered_s']:.3f} s "
+                      f"({row['tiered_s'] / row['netguard_s']:.2f}x), engine {row['tiered_engine_s']:.3f} s "
+                      f"({row['tiered_engine_s'] / row['engine_s']:.2f}x); allowed set unchanged: "
+                      f"{'yes' if row['tiers_same'] else 'NO'}", flush=True)
+                failed |= not row["tiers_same"]
         if args.large:
+            if args.tiers:
+                tiered = bench_large(args.large, root / f"platform-{args.large}-tiers", netguard, tiers=True)
             row = bench_large(args.large, root / f"platform-{args.large}", netguard)
             print(f"\nN={row['n']} ({row['pods']} pods, {row['policies']} policies), one probe "
                   f"{PROBE[0]}/{PROBE[1]}: netguard CLI {row['cli_s']:.2f} s, peak {row['cli_rss'] / 2**20:.0f} MiB; "
@@ -358,6 +427,13 @@ def main() -> int:
                   f"peak {row['api_rss'] / 2**20:.0f} MiB; {row['allowed']} allowed; "
                   f"target <30 s and <2 GiB: {'met' if row['ok'] else 'MISSED'}")
             failed |= not row["ok"]
+            if args.tiers:
+                print(f"with {tiered['tier_policies']} ClusterNetworkPolicies: netguard CLI {tiered['cli_s']:.2f} s "
+                      f"({tiered['cli_s'] / row['cli_s']:.2f}x), peak {tiered['cli_rss'] / 2**20:.0f} MiB; engine "
+                      f"matrix {tiered['matrix_s']:.2f} s ({tiered['matrix_s'] / row['matrix_s']:.2f}x); "
+                      f"{tiered['allowed']} allowed (same: {'yes' if tiered['allowed'] == row['allowed'] else 'NO'}); "
+                      f"target <30 s and <2 GiB: {'met' if tiered['ok'] else 'MISSED'}")
+                failed |= not tiered["ok"] or tiered["allowed"] != row["allowed"]
         if args.mesh:
             row = bench_mesh(args.mesh, root / f"meshed-{args.mesh}", args.runs)
             dp, both = row["datapath"], row["all"]

@@ -14,6 +14,7 @@ asked about that port; with ``datapath`` alone it is asked about the probe as wr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import Sequence
 
@@ -29,6 +30,9 @@ from .mesh.evaluate import MESH_PROTOCOL, MeshIndex, MeshVerdict, evaluate_mesh
 from .mesh.membership import AMBIENT
 from .mesh.model import HBONE_PORT
 from .ports import PROTOCOLS, PortSet
+from .tiers.bitsets import TierBits
+from .tiers.compile import CompiledTiers, compile_tiers
+from .tiers.evaluate import evaluate_tiers
 
 Flow = tuple[str, str, int, str]
 DATAPATH, MESH, ALL = "datapath", "mesh", "all"
@@ -41,6 +45,7 @@ class Analyzer:
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policy(p) for p in cluster.policies)
         self._by_namespace = policies_by_namespace(self.policies)
         self.mesh = MeshIndex(cluster)
+        self.tiers: CompiledTiers = compile_tiers(cluster.tier_policies)
 
     # --- one pair --------------------------------------------------------------------------
     def side(self, direction: str, subject_id: str, peer_id: str, protocol: str) -> SideVerdict:
@@ -48,7 +53,14 @@ class Analyzer:
         _check_protocol(protocol)
         subject, peer = self.cluster.endpoint(subject_id), self.cluster.endpoint(peer_id)
         policies = self._by_namespace.get(subject.namespace, ())
-        return evaluate_side(self.cluster, policies, direction, subject, peer, protocol)
+        verdict = evaluate_side(self.cluster, policies, direction, subject, peer, protocol)
+        if not self.tiers:
+            return verdict
+        tiered = evaluate_tiers(
+            self.tiers, self.cluster, direction, subject, peer, protocol,
+            verdict.isolated, verdict.network_policy_ports,
+        )
+        return verdict if tiered is None else replace(verdict, tiers=tiered)
 
     def isolated(self, endpoint_id: str, direction: str) -> bool:
         _check_direction(direction)
@@ -123,11 +135,15 @@ class Analyzer:
         return tuple(self._universe.policy_bits(p) for p in self.policies)
 
     @cached_property
+    def _tier_bits(self) -> "TierBits | None":
+        return TierBits(self._universe, self.tiers) if self.tiers else None
+
+    @cached_property
     def _mesh_bits(self) -> MeshBits:
         return MeshBits(self.cluster, self._classes, self.mesh)
 
     def _datapath_flows(self, port: int, protocol: str) -> dict[int, int]:
-        return dict(flows(self._universe, self._policy_bits, port, protocol))
+        return dict(flows(self._universe, self._policy_bits, port, protocol, self._tier_bits))
 
     def class_flows(self, port: int, protocol: str, layer: str = ALL) -> dict[int, int]:
         """Destination class -> bitset of the source classes that ``layer`` lets through."""

@@ -16,14 +16,17 @@ against a plain reference evaluator.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from .classes import EndpointClasses, iter_bits
 from .compile import CompiledPolicy, CompiledRule
-from .model import Cluster
-from .peers import AllPods, AnyPeer, IPBlockPeer, OwnNamespace, PeerMatcher, PodPeer
+from .model import EGRESS, INGRESS, Cluster
+from .peers import AllPods, AnyPeer, DomainPeer, IPBlockPeer, NodesPeer, OwnNamespace, PeerMatcher, PodPeer
 from .ports import NamedPort, PortRange
 from .selectors import LabelIndex, LabelSelector
+
+if TYPE_CHECKING:
+    from .tiers.bitsets import TierBits
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Universe:
         count = len(classes)
         self.everyone = (1 << count) - 1
         pods = [(n, classes.representative(n)) for n in range(count)]
+        self._domains = tuple((n, e) for n, e in pods if e.domain is not None)
         pods = [(n, e) for n, e in pods if not e.external]
         self._pod_index = LabelIndex.build((n, e.labels) for n, e in pods)
         self._namespace_index = LabelIndex.build((n, cluster.namespace_labels(e)) for n, e in pods)
@@ -70,6 +74,10 @@ class Universe:
             return self.everyone
         if isinstance(peer, IPBlockPeer):
             return self._ip_bits(peer)
+        if isinstance(peer, NodesPeer):
+            return 0
+        if isinstance(peer, DomainPeer):
+            return sum(1 << n for n, e in self._domains if peer.matches(e, {}))
         return self._namespace_bits(peer) & self._pod_bits(peer)
 
     def _namespace_bits(self, peer: PodPeer) -> int:
@@ -177,10 +185,18 @@ def egress_sets(universe: Universe, policies: tuple[PolicyBits, ...], port: int,
     return admitted
 
 
-def flows(universe: Universe, policies: tuple[PolicyBits, ...], port: int, protocol: str) -> Mapping[int, int]:
-    """Destination class -> bitset of source classes that may reach it on port/protocol."""
+def flows(
+    universe: Universe, policies: tuple[PolicyBits, ...], port: int, protocol: str, tiers: Optional["TierBits"] = None
+) -> Mapping[int, int]:
+    """Destination class -> bitset of source classes that may reach it on port/protocol.
+
+    ``tiers``: the cluster tiers (tiers/bitsets.py), which wrap the NetworkPolicy sides.
+    """
     ingress = ingress_sets(universe, policies, port, protocol)
     egress = egress_sets(universe, policies, port, protocol)
+    if tiers is not None:
+        ingress = tiers.sides(INGRESS, ingress, port, protocol)
+        egress = tiers.sides(EGRESS, egress, port, protocol)
     isolated_sources = 0
     for s in egress:
         isolated_sources |= 1 << s

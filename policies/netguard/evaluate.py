@@ -11,11 +11,14 @@ Named ports are resolved on the destination, for ingress and egress rules alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 
 from .compile import CompiledPolicy
 from .model import INGRESS, Cluster, Endpoint
 from .ports import PortSet, ports_admitted
+
+if TYPE_CHECKING:
+    from .tiers.evaluate import TieredSide
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,18 @@ class SideVerdict:
     selecting: tuple[str, ...]
     admitting: tuple[Admission, ...]
     external: bool = False  # the endpoint is outside the cluster: no policy can apply to it
+    tiers: Optional["TieredSide"] = None  # the cluster tiers' decisions, when tier policies exist
 
     @property
     def ports(self) -> PortSet:
         """The ports of ``protocol`` on which this side allows the traffic."""
+        if self.tiers is not None:
+            return self.tiers.ports
+        return self.network_policy_ports
+
+    @property
+    def network_policy_ports(self) -> PortSet:
+        """What the NetworkPolicies alone allow on this side."""
         if not self.isolated:
             return PortSet.everything()
         allowed = PortSet()

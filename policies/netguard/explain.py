@@ -9,11 +9,12 @@ nothing itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from .evaluate import SideVerdict
 from .mesh.evaluate import MeshVerdict
+from .tiers.explain import explain_tiers
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,16 @@ class SideExplanation:
     external: bool = False  # the endpoint is an external address: never isolated
     # Rules that admit the peer, but on other ports of the protocol: (policy id, rule index, "8080/TCP")
     other_ports: tuple[tuple[str, int, str], ...] = ()
+    # The cluster tiers (ClusterNetworkPolicy, AdminNetworkPolicy, ...), when there are tier policies:
+    tier_allowed: Optional[bool] = None  # the side's verdict, all tiers considered
+    tier_lines: tuple[str, ...] = ()
+    tier_decisions: tuple[tuple[str, int, str, str], ...] = ()  # (policy id, rule index, name, action)
+    network_policies_decide: bool = True  # the NetworkPolicy tier decided this port
 
     @property
     def allowed(self) -> bool:
+        if self.tier_allowed is not None:
+            return self.tier_allowed
         return not self.isolated or bool(self.admitting)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +51,10 @@ class SideExplanation:
                 {"policy": p, "rule": i, "description": d} for p, i, d in self.admitting
             ],
             "other_ports": [{"policy": p, "rule": i, "ports": o} for p, i, o in self.other_ports],
+            "tiers": [
+                {"policy": p, "rule": i, "name": n, "action": a} for p, i, n, a in self.tier_decisions
+            ],
+            "network_policies_decide": self.network_policies_decide,
         }
 
     def lines(self, on: str) -> list[str]:
@@ -52,13 +64,21 @@ class SideExplanation:
                 f"{word} of {self.endpoint}: allowed, not isolated "
                 "(outside the cluster: no NetworkPolicy applies to it)"
             ]
+        verdict = "allowed" if self.allowed else "denied"
+        if self.tier_allowed is not None:
+            head = f"{word} of {self.endpoint}: {verdict}"
+            if self.network_policies_decide:
+                head += f", isolated by {_policies(self.selecting)}"
+            return [head, *self.tier_lines, *(self._np_lines(word, on) if self.network_policies_decide else [])]
         if not self.isolated:
             return [
                 f"{word} of {self.endpoint}: allowed, not isolated "
                 f"(no NetworkPolicy with policy type {self.direction} selects it)"
             ]
-        verdict = "allowed" if self.allowed else "denied"
-        lines = [f"{word} of {self.endpoint}: {verdict}, isolated by {_policies(self.selecting)}"]
+        return [f"{word} of {self.endpoint}: {verdict}, isolated by {_policies(self.selecting)}", *self._np_lines(word, on)]
+
+    def _np_lines(self, word: str, on: str) -> list[str]:
+        lines = []
         for policy in self.selecting:
             rules = [(i, d) for p, i, d in self.admitting if p == policy]
             if not rules:
@@ -163,9 +183,16 @@ def _side(verdict: SideVerdict, port: int) -> SideExplanation:
         for a in verdict.admitting
         if port not in a.ports
     )
-    return SideExplanation(
+    side = SideExplanation(
         verdict.direction, verdict.endpoint_id, verdict.peer_id, verdict.isolated,
         verdict.selecting, admitting, verdict.external, other_ports,
+    )
+    if verdict.tiers is None:
+        return side
+    tiers = explain_tiers(verdict, port)
+    return replace(
+        side, tier_allowed=tiers.allowed, tier_lines=tiers.lines, tier_decisions=tiers.decisions,
+        network_policies_decide=tiers.network_policies_decide,
     )
 
 

@@ -36,6 +36,8 @@ from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_
 from .netpol import parse_network_policy
 from .mesh.model import AuthorizationPolicy, MeshPolicies, PeerAuthentication
 from .mesh.parse import is_mesh_manifest, parse_authorization_policy, parse_peer_authentication
+from .tiers.model import BASELINE, BASELINE_ADMIN_NETWORK_POLICY, KINDS as TIER_KINDS, TierPolicy
+from .tiers.parse import DIALECTS, GROUP as TIER_GROUP, parse_tier_policy
 from .ports import ContainerPort, parse_container_port
 from .selectors import parse_string_map
 
@@ -190,6 +192,7 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
     namespace_sources: dict[str, str] = {}
     policies: dict[str, NetworkPolicy] = {}
     mesh: dict[str, dict] = {"PeerAuthentication": {}, "AuthorizationPolicy": {}}
+    tier_policies: dict[str, TierPolicy] = {}
     for source, manifest in objects:
         at = Location(source)
         if not isinstance(manifest, Mapping):
@@ -210,6 +213,9 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         elif is_mesh_manifest(kind, manifest.get("apiVersion")):
             mesh_policy = _mesh_policy(manifest, kind, at)
             _put(mesh[kind], mesh_policy.id, mesh_policy, at.of(f"{kind} {mesh_policy.id}"), kind)
+        elif kind in TIER_KINDS and _tier_api(manifest.get("apiVersion"), kind, at):
+            tier_policy = _tier_policy(manifest, kind, at)
+            _put(tier_policies, tier_policy.id, tier_policy, at.of(f"{kind} {tier_policy.name}"), kind)
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
@@ -232,6 +238,7 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
             tuple(sorted(mesh["PeerAuthentication"].values(), key=lambda p: p.id)),
             tuple(sorted(mesh["AuthorizationPolicy"].values(), key=lambda p: p.id)),
         ),
+        tier_policies=_one_baseline_api(sorted(tier_policies.values(), key=lambda p: p.id)),
     )
 
 
@@ -245,6 +252,36 @@ def _mesh_policy(manifest: Mapping, kind: str, at: Location) -> PeerAuthenticati
 def _kubernetes_api(api_version: Any) -> bool:
     """A NetworkPolicy of Kubernetes itself: one of its API groups, or apiVersion left out."""
     return api_version is None or (isinstance(api_version, str) and api_version in NETWORK_POLICY_APIS)
+
+
+def _tier_api(api_version: Any, kind: str, at: Location) -> bool:
+    """A tier policy of the sig-network API: its one served version; other groups' kinds are ignored."""
+    if not isinstance(api_version, str) or not api_version.startswith(f"{TIER_GROUP}/"):
+        return False  # e.g. Antrea's crd.antrea.io ClusterNetworkPolicy: another product
+    expected = DIALECTS[kind].api_version
+    if api_version != expected:
+        raise at.of(kind).key("apiVersion").error(f"{api_version} is not a version the engine reads (expected {expected})")
+    return True
+
+
+def _tier_policy(manifest: Mapping, kind: str, at: Location) -> TierPolicy:
+    metadata = manifest.get("metadata")
+    if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+        raise at.of(kind).key("metadata.name").error("missing or not a string")
+    name = metadata["name"]
+    return parse_tier_policy(kind, name, manifest.get("spec"), at.of(f"{kind} {name}"))
+
+
+def _one_baseline_api(policies: list[TierPolicy]) -> tuple[TierPolicy, ...]:
+    """The API orders no v1alpha1 BaselineAdminNetworkPolicy against v1alpha2 Baseline policies."""
+    old = [p for p in policies if p.kind == BASELINE_ADMIN_NETWORK_POLICY]
+    new = [p for p in policies if p.tier == BASELINE and p.kind != BASELINE_ADMIN_NETWORK_POLICY]
+    if old and new:
+        raise Location(old[0].source, f"{old[0].kind} {old[0].name}").error(
+            f"a BaselineAdminNetworkPolicy and the Baseline-tier {new[0].label} cannot be ordered: "
+            "the API defines no order between v1alpha1 and v1alpha2 baselines (keep one)"
+        )
+    return tuple(policies)
 
 
 def external_endpoint(address: str) -> Endpoint:

@@ -13,13 +13,16 @@ import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 
 from .cidr import Address, IPBlock
 from .errors import UnknownEndpointError
 from .mesh.model import MeshPolicies
 from .ports import ContainerPort, PortMatcher
 from .selectors import LabelSelector
+
+if TYPE_CHECKING:
+    from .tiers.model import TierPolicy
 
 __all__ = ["ContainerPort", "Endpoint", "Cluster", "NetworkPolicy", "Rule", "Peer", "frozen_labels"]
 
@@ -58,6 +61,11 @@ class Endpoint:
     @cached_property
     def address(self) -> Optional[Address]:
         return ipaddress.ip_address(self.ip) if self.ip else None
+
+    @property
+    def domain(self) -> Optional[str]:
+        """The DNS name of an external endpoint given by name (``external/<name>``, no IP), else None."""
+        return self.name if self.external and self.ip is None else None
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ class Cluster:
     endpoints: tuple[Endpoint, ...]
     namespaces: Mapping[str, Mapping[str, str]] = field(hash=False)  # name -> labels
     policies: tuple[NetworkPolicy, ...] = ()
+    tier_policies: tuple["TierPolicy", ...] = ()  # ClusterNetworkPolicy, AdminNetworkPolicy, ... (tiers/)
     mesh: MeshPolicies = field(default_factory=MeshPolicies, hash=False)  # Istio security policies
 
     @cached_property

@@ -1,12 +1,12 @@
 """Parsing and validating a networking.k8s.io/v1 NetworkPolicy manifest into the model.
 
 Validation follows the API server where a mistake could change who can talk to whom: an unknown
-spec field (a misspelt ``egres`` would silently leave egress open), a missing spec.podSelector,
-a peer with no selector, an ipBlock combined with selectors, a bad CIDR or except, a bad port,
-endPort or protocol, a bad selector, an unknown policyTypes value.
+spec field (a misspelt ``egres`` would silently leave egress open), a peer with no selector, an
+ipBlock combined with selectors, a bad CIDR or except, a bad port, endPort or protocol, a bad
+selector, an unknown policyTypes value.
 Defaulting follows the API server too (SetDefaults_NetworkPolicy): without policyTypes (or with an
 empty list), Ingress always applies and Egress applies when the policy has at least one egress
-rule; ``egress: []`` alone does not isolate egress.
+rule; ``egress: []`` alone does not isolate egress. A missing or null spec.podSelector is ``{}``.
 """
 
 from __future__ import annotations
@@ -32,11 +32,10 @@ def parse_network_policy(namespace: str, name: str, spec: Any, at: Location) -> 
         raise at.key(unknown).error(
             f"unknown field of a NetworkPolicy spec (expected {', '.join(sorted(SPEC_FIELDS))})"
         )
-    if spec.get("podSelector") is None:
-        raise at.key("podSelector").error(
-            "a NetworkPolicy needs spec.podSelector (use {} to select every pod of the namespace)"
-        )
-    pod_selector = parse_selector(spec["podSelector"], at.key("podSelector"))
+    # Missing or null is read as {} (every pod of the namespace), as the API server does: the field
+    # is optional in the API reference (kubernetes/kubernetes PR 131354).
+    raw_selector = spec.get("podSelector")
+    pod_selector = parse_selector({} if raw_selector is None else raw_selector, at.key("podSelector"))
     types = _policy_types(spec, at.key("policyTypes"))
     ingress = _rules(spec.get("ingress"), "from", at.key("ingress"))
     egress = _rules(spec.get("egress"), "to", at.key("egress"))

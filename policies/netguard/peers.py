@@ -10,6 +10,10 @@ A small closed set, named after the API it models:
   Pod part: ``AllPods`` (no podSelector, or ``{}``) or ``PodsByLabel``.
   External endpoints are never pods.
 - ``IPBlockPeer``: an ipBlock, matched only against the other side's IP.
+- ``DomainPeer``: DNS names (tier ``domainNames``), matched only against external endpoints given
+  by name (``external/<name>``); an address endpoint's name is unknown, so never matched.
+- ``NodesPeer``: nodes by label (tier ``nodes``). The engine has no node model (no node
+  addresses): it matches no endpoint, and explanations say so.
 
 Each matcher keeps ``origin``, the policy rule it came from, so that a verdict can say why.
 Each answers one question: ``matches(endpoint, namespace_labels)``.
@@ -125,7 +129,39 @@ class AnyPeer:
         return "any peer"
 
 
-PeerMatcher = Union[AnyPeer, PodPeer, IPBlockPeer]
+@dataclass(frozen=True)
+class DomainPeer:
+    names: tuple[str, ...]  # lowercase, no trailing dot; "*.example.com" matches one or more labels
+    origin: Optional[RuleRef] = None
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        domain = endpoint.domain
+        return domain is not None and any(domain_matches(n, domain.rstrip(".").lower()) for n in self.names)
+
+    def describe(self) -> str:
+        return f"domains {', '.join(self.names)}"
+
+
+@dataclass(frozen=True)
+class NodesPeer:
+    selector: LabelSelector
+    origin: Optional[RuleRef] = None
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return False  # no node model: no endpoint is known to be a node
+
+    def describe(self) -> str:
+        which = "all nodes" if self.selector.is_empty else f"nodes with {self.selector.describe()}"
+        return f"{which} (not modelled: the engine knows no node addresses, so this peer matches nothing)"
+
+
+def domain_matches(pattern: str, domain: str) -> bool:
+    if pattern.startswith("*."):
+        return domain.endswith(pattern[1:]) and len(domain) > len(pattern) - 1
+    return domain == pattern
+
+
+PeerMatcher = Union[AnyPeer, PodPeer, IPBlockPeer, DomainPeer, NodesPeer]
 
 
 def pod_part(selector: Optional[LabelSelector]) -> PodMatcher:

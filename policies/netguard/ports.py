@@ -64,6 +64,21 @@ class PortSet:
                     out.append((max(lo, olo), min(hi, ohi)))
         return PortSet.of(out)
 
+    def __sub__(self, other: "PortSet") -> "PortSet":
+        out = []
+        for lo, hi in self.spans:
+            for olo, ohi in other.spans:
+                if ohi < lo or olo > hi:
+                    continue
+                if lo < olo:
+                    out.append((lo, olo - 1))
+                lo = ohi + 1
+                if lo > hi:
+                    break
+            if lo <= hi:
+                out.append((lo, hi))
+        return PortSet.of(out)
+
     def ranges(self) -> tuple[tuple[int, int], ...]:
         return self.spans
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"}
+TIER_KINDS = {"ClusterNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy"}
 
 
 @dataclass
@@ -29,6 +30,7 @@ class RefWorld:
     namespaces: dict = field(default_factory=dict)
     endpoints: list = field(default_factory=list)
     policies: list = field(default_factory=list)
+    tiers: list = field(default_factory=list)  # ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy
 
 
 def reference_world(objects: Iterable[dict], externals: Iterable[str] = ()) -> RefWorld:
@@ -39,6 +41,8 @@ def reference_world(objects: Iterable[dict], externals: Iterable[str] = ()) -> R
         ns = meta.get("namespace") or "default"
         if kind == "Namespace":
             w.namespaces[meta["name"]] = dict(meta.get("labels") or {})
+        elif kind in TIER_KINDS:
+            w.tiers.append(o)
         elif kind == "NetworkPolicy":
             w.policies.append(o)
             w.namespaces.setdefault(ns, {})
@@ -127,6 +131,14 @@ def side_allows(w: RefWorld, direction: str, subject: RefEndpoint, peer: RefEndp
                 dst: RefEndpoint, port: int, protocol: str) -> bool:
     if subject.external:
         return True
+    if w.tiers:
+        return tiered_side_allows(w, direction, subject, peer, dst, port, protocol)
+    return network_policies_allow(w, direction, subject, peer, dst, port, protocol)[1]
+
+
+def network_policies_allow(w: RefWorld, direction: str, subject: RefEndpoint, peer: RefEndpoint,
+                           dst: RefEndpoint, port: int, protocol: str) -> tuple[bool, bool]:
+    """(isolated, allowed) under the NetworkPolicies alone."""
     isolated = False
     for p in w.policies:
         ns = p["metadata"].get("namespace") or "default"
@@ -143,8 +155,93 @@ def side_allows(w: RefWorld, direction: str, subject: RefEndpoint, peer: RefEndp
             if peers and not any(peer_matches(w, q, ns, peer) for q in peers):
                 continue
             if ports_match(rule.get("ports"), port, protocol, dst):
+                return True, True
+    return isolated, not isolated
+
+
+# --- the cluster tiers, read from the API reference: Admin -> NetworkPolicy -> Baseline -> allow ---
+
+def tiered_side_allows(w: RefWorld, direction: str, subject: RefEndpoint, peer: RefEndpoint,
+                       dst: RefEndpoint, port: int, protocol: str) -> bool:
+    admin = sorted((p for p in w.tiers if _tier(p) == "Admin"), key=lambda p: p["spec"]["priority"])
+    verdict = _tier_verdict(w, admin, direction, subject, peer, dst, port, protocol)
+    if verdict in (True, False):
+        return verdict
+    isolated, allowed = network_policies_allow(w, direction, subject, peer, dst, port, protocol)
+    if isolated:
+        return allowed
+    baseline = sorted((p for p in w.tiers if _tier(p) == "Baseline"), key=lambda p: p["spec"].get("priority", 0))
+    return _tier_verdict(w, baseline, direction, subject, peer, dst, port, protocol) is not False
+
+
+def _tier(p: dict) -> str:
+    if p["kind"] == "ClusterNetworkPolicy":
+        return p["spec"]["tier"]
+    return "Admin" if p["kind"] == "AdminNetworkPolicy" else "Baseline"
+
+
+def _tier_verdict(w, policies, direction, subject, peer, dst, port, protocol):
+    """True (Accept/Allow), False (Deny), or None (Pass, or no rule matched)."""
+    for p in policies:
+        spec = p["spec"]
+        if not _subject_matches(w, spec["subject"], subject):
+            continue
+        for rule in spec.get(direction.lower()) or []:
+            peers = rule["from" if direction == "Ingress" else "to"]
+            if not any(_tier_peer_matches(w, q, peer) for q in peers):
+                continue
+            if not _tier_ports_match(rule.get("protocols", rule.get("ports")), port, protocol, dst):
+                continue
+            if rule["action"] == "Pass":
+                return None
+            return rule["action"] in ("Accept", "Allow")
+    return None
+
+
+def _subject_matches(w: RefWorld, subject: dict, ep: RefEndpoint) -> bool:
+    return _tier_peer_matches(w, subject, ep)
+
+
+def _tier_peer_matches(w: RefWorld, peer: dict, ep: RefEndpoint) -> bool:
+    if "networks" in peer:
+        return ep.ip is not None and any(
+            ipaddress.ip_address(ep.ip) in ipaddress.ip_network(c, strict=False) for c in peer["networks"])
+    if "nodes" in peer or "domainNames" in peer or ep.external:
+        return False
+    if "namespaces" in peer:
+        return selector_matches(peer["namespaces"], w.namespaces[ep.namespace])
+    pods = peer["pods"]
+    return selector_matches(pods.get("namespaceSelector") or {}, w.namespaces[ep.namespace]) and selector_matches(
+        pods["podSelector"], ep.labels)
+
+
+def _tier_ports_match(entries, port: int, protocol: str, dst: RefEndpoint) -> bool:
+    if not entries:
+        return True
+    for e in entries:
+        name = e.get("destinationNamedPort") or e.get("namedPort")
+        if name is not None:
+            if any(n == name and number == port and proto == protocol for n, number, proto in dst.ports):
                 return True
-    return not isolated
+            continue
+        if "portNumber" in e:
+            if e["portNumber"].get("protocol", "TCP") == protocol and e["portNumber"]["port"] == port:
+                return True
+            continue
+        if "portRange" in e:
+            r = e["portRange"]
+            if r.get("protocol", "TCP") == protocol and r["start"] <= port <= r["end"]:
+                return True
+            continue
+        body = e.get(protocol.lower())
+        if body is None:
+            continue
+        value = body["destinationPort"]
+        if "number" in value and value["number"] == port:
+            return True
+        if "range" in value and value["range"]["start"] <= port <= value["range"]["end"]:
+            return True
+    return False
 
 
 def reference_allowed(w: RefWorld, src: RefEndpoint, dst: RefEndpoint, port: int, protocol: str) -> bool:

@@ -30,7 +30,6 @@ def error_of(objects) -> NetguardInputError:
 
 
 BAD_POLICIES = [
-    ("missing podSelector", {"ingress": []}, "spec.podSelector", "needs spec.podSelector"),
     ("invalid cidr", ingress_from({"ipBlock": {"cidr": "10.0.0.0/33"}}),
      "spec.ingress[0].from[0].ipBlock.cidr", "not a valid IPv4 or IPv6 CIDR"),
     ("cidr with a zone", ingress_from({"ipBlock": {"cidr": "fe80::%eth0/64"}}),
@@ -174,7 +173,7 @@ def test_an_external_address_may_not_take_a_pods_id():
 
 
 def test_errors_survive_pickling():
-    error = error_of([netpol({"ingress": []})])
+    error = error_of([netpol({"podSelector": {}, "ingress": [{"from": [{}]}]})])
     again = pickle.loads(pickle.dumps(error))
     assert str(again) == str(error) and again.field == error.field
 

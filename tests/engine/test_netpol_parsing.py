@@ -43,3 +43,17 @@ def test_unknown_fields_of_mixed_key_types_are_one_error_line_not_a_crash(spec, 
     with pytest.raises(NetguardInputError) as caught:
         load_policy(spec)
     assert caught.value.field == field and "unknown field" in caught.value.problem
+
+
+@pytest.mark.parametrize("spec", [{"ingress": []}, {"podSelector": None, "ingress": []}])
+def test_a_missing_or_null_pod_selector_selects_every_pod_of_the_namespace_as_the_api_server_reads_it(spec):
+    from netguard.analysis import Analyzer
+
+    pods = [{"kind": "Pod", "metadata": {"name": n, "namespace": "x", "labels": labels}}
+            for n, labels in (("a", {"app": "a"}), ("b", {}))]
+    np = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+          "metadata": {"name": "p", "namespace": "x"}, "spec": spec}
+    analyzer = Analyzer(build_cluster([("m.yaml", o) for o in (*pods, np)]))
+    assert analyzer.cluster.policies[0].pod_selector.is_empty
+    assert analyzer.isolated("x/a", "Ingress") and analyzer.isolated("x/b", "Ingress")
+    assert not analyzer.allowed("x/b", "x/a", 80, "TCP")

@@ -175,3 +175,93 @@ def worlds(draw, max_endpoints: int = 6, max_policies: int = 5) -> tuple[list[di
     objects += [draw(network_policies(f"p{i}")) for i in range(draw(st.integers(0, max_policies)))]
     externals = draw(st.lists(st.sampled_from(IPS), unique=True, max_size=2))
     return objects, externals
+
+
+# --- cluster tiers (ClusterNetworkPolicy v1alpha2, AdminNetworkPolicy/BaselineAdminNetworkPolicy v1alpha1) ---
+TIER_NETWORKS = ["10.0.0.0/8", "10.0.0.1/32", "0.0.0.0/0", "8.8.8.8/32", "fd00::/16", "::/0"]
+
+
+@st.composite
+def tier_peers(draw, direction: str) -> dict[str, Any]:
+    shapes = ["namespaces", "pods"] + (["networks", "networks", "nodes"] if direction == "egress" else [])
+    shape = draw(st.sampled_from(shapes))
+    if shape == "namespaces":
+        return {"namespaces": draw(selectors(namespace=True))}
+    if shape == "pods":
+        return {"pods": {"namespaceSelector": draw(selectors(namespace=True)), "podSelector": draw(selectors())}}
+    if shape == "nodes":
+        return {"nodes": {}}
+    return {"networks": draw(st.lists(st.sampled_from(TIER_NETWORKS), min_size=1, max_size=2, unique=True))}
+
+
+@st.composite
+def tier_ports(draw, api: str, named: bool) -> dict[str, Any]:
+    shape = draw(st.sampled_from(["number", "range"] + (["name"] if named else [])))
+    protocol = draw(st.sampled_from(PROTOCOLS))
+    lo = draw(st.sampled_from(PORTS))
+    if shape == "name":
+        name = draw(st.sampled_from(PORT_NAMES))
+        return {"destinationNamedPort": name} if api == "v1alpha2" else {"namedPort": name}
+    if api == "v1alpha2":
+        value = {"number": lo} if shape == "number" else {"range": {"start": lo, "end": lo + draw(st.sampled_from([1, 400]))}}
+        return {protocol.lower(): {"destinationPort": value}}
+    if shape == "number":
+        return {"portNumber": {"protocol": protocol, "port": lo}}
+    return {"portRange": {"protocol": protocol, "start": lo, "end": lo + draw(st.sampled_from([0, 1, 400]))}}
+
+
+@st.composite
+def tier_rules(draw, direction: str, api: str, actions: tuple[str, ...]) -> dict[str, Any]:
+    peers = draw(st.lists(tier_peers(direction), min_size=1, max_size=2))
+    rule: dict[str, Any] = {"action": draw(st.sampled_from(actions)),
+                            ("from" if direction == "ingress" else "to"): peers}
+    if draw(st.booleans()):
+        named = not any("networks" in p or "nodes" in p for p in peers)
+        key = "protocols" if api == "v1alpha2" else "ports"
+        rule[key] = draw(st.lists(tier_ports(api, named), min_size=1, max_size=2))
+    if draw(st.booleans()):
+        rule["name"] = f"r{draw(st.integers(0, 9))}"
+    return rule
+
+
+@st.composite
+def tier_policies(draw, name: str, api: str, tier: str, priority: int, actions: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not actions:
+        actions = ("Accept", "Deny", "Pass") if tier == "Admin" else ("Accept", "Deny")
+    if api == "v1alpha1":
+        actions = tuple("Allow" if a == "Accept" else a for a in actions)
+    if draw(st.booleans()):
+        subject: dict[str, Any] = {"namespaces": draw(selectors(namespace=True))}
+    else:
+        subject = {"pods": {"namespaceSelector": draw(selectors(namespace=True)), "podSelector": draw(selectors())}}
+    spec: dict[str, Any] = {"subject": subject}
+    for direction in ("ingress", "egress"):
+        if draw(st.booleans()):
+            spec[direction] = draw(st.lists(tier_rules(direction, api, actions), min_size=1, max_size=3))
+    if api == "v1alpha2":
+        return {"apiVersion": "policy.networking.k8s.io/v1alpha2", "kind": "ClusterNetworkPolicy",
+                "metadata": {"name": name}, "spec": {"tier": tier, "priority": priority, **spec}}
+    if tier == "Admin":
+        return {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+                "metadata": {"name": name}, "spec": {"priority": priority, **spec}}
+    return {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "BaselineAdminNetworkPolicy",
+            "metadata": {"name": "default"}, "spec": spec}
+
+
+@st.composite
+def tiered_worlds(draw, max_endpoints: int = 6, max_policies: int = 4, max_tier_policies: int = 4):
+    """(manifests, external IPs) with tier policies of one API version; priorities are unique."""
+    objects, externals = draw(worlds(max_endpoints, max_policies))
+    api = draw(st.sampled_from(["v1alpha2", "v1alpha1"]))
+    priorities = draw(st.lists(st.integers(0, 1000), unique=True, min_size=max_tier_policies, max_size=max_tier_policies))
+    count = draw(st.integers(1, max_tier_policies))
+    tiers = []
+    baseline_done = False
+    for i in range(count):
+        tier = draw(st.sampled_from(["Admin", "Admin", "Baseline"]))
+        if tier == "Baseline" and api == "v1alpha1":
+            if baseline_done:
+                tier = "Admin"
+            baseline_done = True
+        tiers.append(draw(tier_policies(f"t{i}", api, tier, priorities[i])))
+    return objects + tiers, externals

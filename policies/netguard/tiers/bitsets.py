@@ -1,0 +1,176 @@
+"""The tiers over endpoint classes, for the whole matrix: the same order as ``evaluate.py``.
+
+For one probe and direction, every subject class a tier policy selects keeps bitsets of peer
+classes: still open in the Admin tier, accepted, settled (accepted or denied). A rule's peers
+for the probe are its peer bitset (an ingress rule by named port applies only to subjects that
+declare the name with that number; an egress one keeps only such destinations). After the Admin
+tier, a NetworkPolicy-isolated subject allows what the Admin tier accepted plus what its
+NetworkPolicies admit among the unsettled peers; any other subject allows the accepted peers and
+the unsettled ones the Baseline tier does not deny. Loops run over policies, their selected
+classes and their rules, never over pairs of endpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Optional
+
+from ..bitsets import Universe, _named_destinations, _number_admits
+from ..classes import iter_bits
+from ..model import INGRESS
+from ..ports import PortSet
+from .compile import CompiledTierPolicy, CompiledTierRule, CompiledTiers
+from .evaluate import ambiguity
+from .model import ACCEPT, DENY
+
+
+@dataclass(frozen=True)
+class _PolicyBits:
+    policy: CompiledTierPolicy
+    selected: int
+    ingress: tuple[tuple[CompiledTierRule, int], ...]
+    egress: tuple[tuple[CompiledTierRule, int], ...]
+
+    def rules(self, direction: str) -> tuple[tuple[CompiledTierRule, int], ...]:
+        return self.ingress if direction == INGRESS else self.egress
+
+
+class TierBits:
+    def __init__(self, universe: Universe, tiers: CompiledTiers) -> None:
+        self.universe = universe
+        self.admin = tuple(tuple(self._bits(p) for p in group) for group in tiers.admin)
+        self.baseline = tuple(tuple(self._bits(p) for p in group) for group in tiers.baseline)
+
+    def _bits(self, policy: CompiledTierPolicy) -> _PolicyBits:
+        u = self.universe
+
+        def rules(direction: str) -> tuple[tuple[CompiledTierRule, int], ...]:
+            out = []
+            for rule in policy.rules(direction):
+                peers = 0
+                for m in rule.peers:
+                    peers |= u.peer_bits(m)
+                out.append((rule, peers))
+            return tuple(out)
+
+        return _PolicyBits(policy, u.peer_bits(policy.subject), rules(INGRESS), rules("Egress"))
+
+    def sides(self, direction: str, np_sets: Mapping[int, int], port: int, protocol: str) -> Mapping[int, int]:
+        """Subject class -> the peer classes its side allows, for every class a tier or NetworkPolicy constrains.
+
+        ``np_sets``: the NetworkPolicy tier's sets for the same probe (isolated subjects only).
+        """
+        everyone = self.universe.everyone
+        admin_open: dict[int, int] = {}
+        accepted: dict[int, int] = {}
+        settled: dict[int, int] = {}
+        for group in self.admin:
+            self._group(group, direction, port, protocol, admin_open, lambda s: everyone, accepted, settled)
+        baseline_open: dict[int, int] = {}
+        baseline_denied: dict[int, int] = {}
+
+        def unsettled(s: int) -> int:
+            return everyone & ~settled.get(s, 0) if s not in np_sets else 0
+
+        for group in self.baseline:
+            self._group(group, direction, port, protocol, baseline_open, unsettled, {}, {}, baseline_denied)
+        result: dict[int, int] = {}
+        for s in set(admin_open) | set(np_sets) | set(baseline_open):
+            free = everyone & ~settled.get(s, 0)
+            if s in np_sets:
+                result[s] = accepted.get(s, 0) | (np_sets[s] & free)
+            else:
+                result[s] = accepted.get(s, 0) | (free & ~baseline_denied.get(s, 0))
+        return result
+
+    def _group(
+        self,
+        group: tuple[_PolicyBits, ...],
+        direction: str,
+        port: int,
+        protocol: str,
+        open_peers: dict[int, int],
+        initially_open: Callable[[int], int],
+        accepted: dict[int, int],
+        settled: dict[int, int],
+        denied: Optional[dict[int, int]] = None,
+    ) -> None:
+        found = [(p, self._policy(p, direction, port, protocol, open_peers, initially_open)) for p in group]
+        if len(found) > 1:
+            self._check_unambiguous(found, direction, port, protocol)
+        for _, decided in found:
+            for s, by_action in decided.items():
+                for action, bits in by_action.items():
+                    open_peers[s] = open_peers.get(s, initially_open(s)) & ~bits
+                    if action == ACCEPT:
+                        accepted[s] = accepted.get(s, 0) | bits
+                    if action != "Pass":
+                        settled[s] = settled.get(s, 0) | bits
+                    if action == DENY and denied is not None:
+                        denied[s] = denied.get(s, 0) | bits
+
+    def _policy(
+        self, p: _PolicyBits, direction: str, port: int, protocol: str,
+        open_peers: Mapping[int, int], initially_open: Callable[[int], int],
+    ) -> dict[int, dict[str, int]]:
+        """Subject class -> action -> the open peer classes the policy's first matching rules take."""
+        probe = [r for r in (self._probe(rule, peers, direction, port, protocol) for rule, peers in p.rules(direction)) if r]
+        decided: dict[int, dict[str, int]] = {}
+        if not probe:
+            return decided
+        for s in iter_bits(p.selected):
+            still = open_peers.get(s)
+            still = initially_open(s) if still is None else still
+            got: dict[str, int] = {}
+            for action, peers, subjects in probe:
+                if not still:
+                    break
+                hit = peers & still if subjects >> s & 1 else 0
+                if hit:
+                    got[action] = got.get(action, 0) | hit
+                    still &= ~hit
+            if got:
+                decided[s] = got
+        return decided
+
+    def _probe(self, rule: CompiledTierRule, peers: int, direction: str, port: int, protocol: str):
+        """(action, peer classes, subject classes) of a rule for one probe, or None when it cannot match."""
+        everyone = self.universe.everyone
+        if _number_admits(rule, port, protocol):
+            return (rule.action, peers, everyone) if peers else None
+        if rule.ports is None:
+            return None
+        named = _named_destinations(self.universe, rule, port, protocol)
+        if not named or not peers:
+            return None
+        return (rule.action, peers, named) if direction == INGRESS else (rule.action, peers & named, everyone)
+
+    def _check_unambiguous(self, found, direction: str, port: int, protocol: str) -> None:
+        """Only subjects that two policies of the group decide for can clash (disjoint subjects are common)."""
+        by_subject: dict[int, list] = {}
+        for p, decided in found:
+            for s, by_action in decided.items():
+                by_subject.setdefault(s, []).append((p, by_action))
+        for s, deciders in by_subject.items():
+            for i, (pa, da) in enumerate(deciders):
+                for pb, db in deciders[i + 1:]:
+                    for action_a, bits_a in da.items():
+                        for action_b, bits_b in db.items():
+                            clash = bits_a & bits_b
+                            if action_a != action_b and clash:
+                                raise self._ambiguity(pa, action_a, pb, action_b, direction, s, clash, port, protocol)
+
+    def _ambiguity(self, pa, action_a, pb, action_b, direction, s, clash, port, protocol):
+        classes = self.universe.classes
+        peer_class = (clash & -clash).bit_length() - 1
+        subject, peer = classes.representative(s), classes.representative(peer_class)
+
+        def rule_of(p: _PolicyBits, action: str) -> CompiledTierRule:
+            return next(
+                r for r, bits in p.rules(direction) if r.action == action and bits >> peer_class & 1
+            )
+
+        return ambiguity(
+            (pa.policy, rule_of(pa, action_a)), (pb.policy, rule_of(pb, action_b)),
+            direction, subject, peer, f"{PortSet.of([(port, port)]).describe()}/{protocol}",
+        )
