@@ -35,7 +35,8 @@ class MeshSettings(StrictModel):
     provider: Literal["istio"]  # the providers components/mesh/ implements
     mode: Literal["sidecar", "ambient"] = "sidecar"
     # The monitoring stack's ServiceAccount in monitoringNamespace: scraping is then admitted by its
-    # principal. Unset: by the monitoring namespace (the one namespace-based mesh allowance).
+    # principal. Unset: by the monitoring namespace (the one namespace-based mesh allowance). Without
+    # monitoringNamespace nothing is scraped and the account is not used.
     scraper_service_account: Optional[DnsLabel] = None
 
 
@@ -43,12 +44,6 @@ class PlatformSettings(StrictModel):
     dns: DnsSettings = DnsSettings()
     monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
     mesh: Optional[MeshSettings] = None  # None: no mesh; encryption in transit is not enforced
-
-    @model_validator(mode="after")
-    def _scraper_needs_monitoring(self) -> "PlatformSettings":
-        if self.mesh and self.mesh.scraper_service_account and not self.monitoring_namespace:
-            raise ValueError("mesh.scraperServiceAccount names an account of monitoringNamespace, which is not set")
-        return self
 
 
 class NamespaceSpec(StrictModel):
