@@ -44,8 +44,8 @@ class Analyzer:
         self.cluster = cluster
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policy(p) for p in cluster.policies)
         self._by_namespace = policies_by_namespace(self.policies)
-        self.mesh = MeshIndex(cluster)
         self.tiers: CompiledTiers = compile_tiers(cluster.tier_policies)
+        self.mesh = MeshIndex(cluster)
 
     # --- one pair --------------------------------------------------------------------------
     def side(self, direction: str, subject_id: str, peer_id: str, protocol: str) -> SideVerdict:

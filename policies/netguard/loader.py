@@ -34,10 +34,10 @@ from .errors import Location, NetguardInputError, kind_of
 from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
 from .netpol import parse_network_policy
-from .mesh.model import AuthorizationPolicy, MeshPolicies, PeerAuthentication
-from .mesh.parse import is_mesh_manifest, parse_authorization_policy, parse_peer_authentication
 from .tiers.model import BASELINE, BASELINE_ADMIN_NETWORK_POLICY, KINDS as TIER_KINDS, TierPolicy
 from .tiers.parse import DIALECTS, GROUP as TIER_GROUP, parse_tier_policy
+from .mesh.model import AuthorizationPolicy, MeshPolicies, PeerAuthentication
+from .mesh.parse import is_mesh_manifest, parse_authorization_policy, parse_peer_authentication
 from .ports import ContainerPort, parse_container_port
 from .selectors import parse_string_map
 
@@ -191,8 +191,8 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
     namespace_labels: dict[str, dict[str, str]] = {}
     namespace_sources: dict[str, str] = {}
     policies: dict[str, NetworkPolicy] = {}
-    mesh: dict[str, dict] = {"PeerAuthentication": {}, "AuthorizationPolicy": {}}
     tier_policies: dict[str, TierPolicy] = {}
+    mesh: dict[str, dict] = {"PeerAuthentication": {}, "AuthorizationPolicy": {}}
     for source, manifest in objects:
         at = Location(source)
         if not isinstance(manifest, Mapping):
@@ -210,12 +210,12 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
             namespace, name, where = _identity(manifest, kind, at)
             policy = parse_network_policy(namespace, name, manifest.get("spec"), where)
             _put(policies, policy.id, policy, where, "NetworkPolicy")
-        elif is_mesh_manifest(kind, manifest.get("apiVersion")):
-            mesh_policy = _mesh_policy(manifest, kind, at)
-            _put(mesh[kind], mesh_policy.id, mesh_policy, at.of(f"{kind} {mesh_policy.id}"), kind)
         elif kind in TIER_KINDS and _tier_api(manifest.get("apiVersion"), kind, at):
             tier_policy = _tier_policy(manifest, kind, at)
             _put(tier_policies, tier_policy.id, tier_policy, at.of(f"{kind} {tier_policy.name}"), kind)
+        elif is_mesh_manifest(kind, manifest.get("apiVersion")):
+            mesh_policy = _mesh_policy(manifest, kind, at)
+            _put(mesh[kind], mesh_policy.id, mesh_policy, at.of(f"{kind} {mesh_policy.id}"), kind)
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
@@ -234,11 +234,11 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         endpoints=tuple(sorted(endpoints.values(), key=lambda e: e.id)),
         namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
         policies=tuple(sorted(policies.values(), key=lambda p: p.id)),
+        tier_policies=_one_baseline_api(sorted(tier_policies.values(), key=lambda p: p.id)),
         mesh=MeshPolicies(
             tuple(sorted(mesh["PeerAuthentication"].values(), key=lambda p: p.id)),
             tuple(sorted(mesh["AuthorizationPolicy"].values(), key=lambda p: p.id)),
         ),
-        tier_policies=_one_baseline_api(sorted(tier_policies.values(), key=lambda p: p.id)),
     )
 
 

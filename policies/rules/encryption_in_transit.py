@@ -22,7 +22,7 @@ from netguard.mesh.model import STRICT
 
 from . import config, stack_model
 from .inputs import stack_objects
-from .reporting import Violation, guarded, unknown_message
+from .reporting import Violation, guarded, in_cluster, unknown_message
 
 NAME = "encryption-in-transit"
 
@@ -42,7 +42,13 @@ def has_mesh(model: stack_model.StackModel) -> bool:
 
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
-    model = stack_model.build(stack_objects(args), with_new_pods=True)
+    models = stack_model.build_all(stack_objects(args), with_new_pods=True)
+    for model in models:  # each cluster has its own mesh, or none
+        for violation in _check_cluster(model, settings):
+            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+
+
+def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Violation]:
     if settings[config.FAIL_ON_UNKNOWN]:
         for item in model.left_out:
             if item.unknown and stack_model.is_mesh_policy(item.obj):
@@ -50,13 +56,18 @@ def check(args: Any) -> Iterator[Violation]:
     if not has_mesh(model):
         return
     exempt = settings["exemptNamespaces"]
-    unknown_namespaces = {item.obj.name: item for item in model.left_out if item.obj.kind == "Namespace"}
-    for namespace in sorted(model.workload_namespaces()):
+    # Only a namespace unknown at preview: a malformed one fails every connectivity rule already.
+    unknown_namespaces = {item.obj.name: item for item in model.left_out
+                          if item.obj.kind == "Namespace" and item.why == stack_model.UNKNOWN_AT_PREVIEW}
+    # Namespaces with workloads the engine models; pods the pack cannot see (left out as unmodelled)
+    # are reported by the connectivity rules, and reviewedKinds relaxes them for all.
+    modelled = {e.namespace for e in model.cluster.endpoints if not e.external and not model.is_new_pod(e)}
+    for namespace in sorted(modelled):
         if any(fnmatch.fnmatchcase(namespace, p) for p in exempt):
             continue
         if namespace in unknown_namespaces:  # its mesh label cannot be read: never a guess either way
             item = unknown_namespaces[namespace]
-            if settings[config.FAIL_ON_UNKNOWN] or not item.unknown:
+            if settings[config.FAIL_ON_UNKNOWN]:
                 yield Violation(unknown_message(item.obj.ref, [item.reason]) + "; whether it is in the mesh "
                                 "depends on it", item.obj.urn)
             continue
@@ -65,7 +76,7 @@ def check(args: Any) -> Iterator[Violation]:
 
 
 def _check_endpoint(model: stack_model.StackModel, endpoint) -> Iterator[Violation]:
-    who = "any new pod without labels" if endpoint.name == stack_model.NEW_POD_NAME else endpoint.id
+    who = "any new pod without labels" if model.is_new_pod(endpoint) else model.describe(endpoint)
     urn = model.urn_of(endpoint) or _namespace_urn(model, endpoint.namespace)
     mesh = model.analyzer.mesh
     if mesh.dataplane(endpoint) is None:
@@ -86,7 +97,7 @@ def _check_endpoint(model: stack_model.StackModel, endpoint) -> Iterator[Violati
 
 
 def _namespace_urn(model: stack_model.StackModel, namespace: str):
-    return next((o.urn for o in model.objects if o.kind == "Namespace" and o.name == namespace), None)
+    return next((o.urn for o in model.objects if o.kind == "Namespace" and o.group == "" and o.name == namespace), None)
 
 
 POLICY = StackValidationPolicy(

@@ -23,8 +23,8 @@ CONFIG = config.schema({})
 
 
 def check(args: Any) -> Iterator[Violation]:
-    model = stack_model.build(stack_objects(args))
-    if model.workload_namespaces() and not has_mesh(model):
+    models = stack_model.build_all(stack_objects(args))
+    if any(m.workload_namespaces() for m in models) and not any(has_mesh(m) for m in models):
         yield Violation(
             "encryption in transit is not enforced: no workload of the stack is in a service mesh and no mesh "
             "policy exists; declare netguard:platform.platform.mesh ({provider: istio, mode: sidecar|ambient})")

@@ -23,7 +23,7 @@ from netguard.mesh.model import ALLOW, PRINCIPAL, SERVICE_ACCOUNT, MeshRule
 
 from . import config, stack_model
 from .inputs import stack_objects
-from .reporting import Violation, guarded
+from .reporting import Violation, guarded, in_cluster
 
 NAME = "mesh-principals"
 
@@ -37,7 +37,13 @@ CONFIG = config.schema({
 
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
-    model = stack_model.build(stack_objects(args))
+    models = stack_model.build_all(stack_objects(args))
+    for model in models:
+        for violation in _check_cluster(model, settings):
+            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+
+
+def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Violation]:
     mesh = model.analyzer.mesh
     ai = [e for e in model.cluster.endpoints if not e.external and labels.ROLE in e.labels]
     for policy in model.cluster.mesh.authorization_policies:

@@ -33,7 +33,7 @@ def unmeshed(stack, ns):
 def test_a_namespace_outside_the_mesh_is_caught_and_can_be_exempted():
     stack = unmeshed(m.base_stack(), "ai-training")
     found = only(violations(stack), "encryption-in-transit")
-    assert any("ai-training/trainer is not in the mesh" in f.message for f in found)
+    assert any("Deployment ai-training/trainer is not in the mesh" in f.message for f in found)
     assert any("any new pod without labels is not in the mesh" in f.message for f in found)
     assert violations(stack, {"encryption-in-transit": {"exemptNamespaces": ["ai-train*"]}}) == {}
 
@@ -48,7 +48,7 @@ def test_a_workload_selector_or_a_port_exception_that_weakens_strict_is_caught()
     selector = {"matchLabels": {"app.kubernetes.io/name": "llm"}}
     by_workload = peer_auth("ai-serving", "llm", {"selector": selector, "mtls": {"mode": "DISABLE"}})
     found = only(violations(m.base_stack() + [by_workload]), "encryption-in-transit")
-    assert [f.message.split(":")[0] for f in found] == ["ai-serving/llm"]
+    assert [f.message.split(":")[0] for f in found] == ["Deployment ai-serving/llm"]
     by_port = peer_auth("ai-serving", "llm", {"selector": selector, "portLevelMtls": {"8080": {"mode": "PERMISSIVE"}}})
     found = only(violations(m.base_stack() + [by_port]), "encryption-in-transit")
     assert "mTLS is PERMISSIVE on port 8080 (PeerAuthentication ai-serving/llm)" in found[0].message
