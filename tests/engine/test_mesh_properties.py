@@ -2,8 +2,8 @@
 
 First the one that guards the fast path: the whole matrix over endpoint classes equals the
 per-pair evaluation (evaluate.py and mesh/evaluate.py) for every pair, probe and layer. Then laws:
-without any mesh the combined verdict is the datapath's; an allow-nothing policy, the only ALLOW
-policy, denies every connection into its namespace's meshed workloads; the mesh never admits more than its layer
+without any mesh the combined verdict is the datapath's; an allow-nothing policy denies every
+connection into its namespace's meshed workloads; the mesh never admits more than its layer
 says, and the combined verdict is the conjunction of the two layers (outside ambient HBONE).
 """
 
@@ -71,10 +71,10 @@ def test_without_a_mesh_the_combined_verdict_is_the_datapath(world):
 @given(mesh_worlds())
 def test_an_allow_nothing_policy_denies_every_tcp_connection_into_its_meshed_workloads(world):
     objects, externals = world
-    # Another ALLOW policy could admit what allow-nothing does not: only DENY, CUSTOM and AUDIT stay.
-    objects = [o for o in objects if o["kind"] != "AuthorizationPolicy" or o["spec"].get("action") not in (None, "ALLOW")]
-    objects = objects + [{"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
-                          "metadata": {"name": "allow-nothing", "namespace": "x"}, "spec": {}}]
+    # ALLOW policies add up: another one that admits a source (say `when: source.ip`) still does.
+    objects = [o for o in objects if not _allows(o)] + [
+        {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+         "metadata": {"name": "allow-nothing", "namespace": "x"}, "spec": {}}]
     a = analyze(objects, externals)
     meshed = {e.id for e in a.cluster.endpoints if e.namespace == "x" and a.mesh.dataplane(e)}
     assert not [f for f in a.matrix(TCP_PROBES) if f[1] in meshed]
@@ -89,3 +89,7 @@ def test_the_combined_verdict_is_within_each_layer(world):
     assert combined <= set(a.matrix(TCP_PROBES, "mesh"))
     tunnelled = {f for f in combined if a.datapath_port(f[0], f[1], f[2], f[3]) != f[2]}
     assert combined - tunnelled <= set(a.matrix(TCP_PROBES, "datapath"))
+
+
+def _allows(manifest: dict) -> bool:
+    return manifest.get("kind") == "AuthorizationPolicy" and (manifest.get("spec") or {}).get("action", "ALLOW") == "ALLOW"
