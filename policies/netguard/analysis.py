@@ -33,6 +33,7 @@ from .ports import PROTOCOLS, PortSet
 from .tiers.bitsets import TierBits
 from .tiers.compile import CompiledTiers, compile_tiers
 from .tiers.evaluate import evaluate_tiers
+from .tiers.isolation import baseline_default_deny
 
 Flow = tuple[str, str, int, str]
 DATAPATH, MESH, ALL = "datapath", "mesh", "all"
@@ -72,6 +73,11 @@ class Analyzer:
             p.rules(direction) is not None and p.target.matches(endpoint, labels)
             for p in self._by_namespace.get(endpoint.namespace, ())
         )
+
+    def baseline_default_deny(self, endpoint_id: str, direction: str) -> "str | None":
+        """The Baseline-tier policy that denies the endpoint everything in ``direction`` (tiers/isolation.py)."""
+        _check_direction(direction)
+        return baseline_default_deny(self.tiers, self.cluster, self.cluster.endpoint(endpoint_id), direction)
 
     def allowed_ports(self, src_id: str, dst_id: str) -> dict[str, PortSet]:
         """Protocol -> the ports on which both the source's egress and the destination's ingress allow."""
