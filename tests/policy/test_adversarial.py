@@ -1,0 +1,108 @@
+"""An attacker's review of the pack: other spellings of issue 9's mechanisms, the cluster tiers.
+
+Each test is a stack that breaks a mandatory rule's intent (it must fail) beside its legal twin
+(it must pass). A bypass the pack does not close yet is `xfail(strict=True)`, its reason naming the
+mechanism, so that the test turns into a failure the day someone closes it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from policy import manifests as m
+from policy.pack_harness import by_policy, run
+from policy.test_soundness import by_name, ingress_from, path_to_training
+
+POD_NETWORK = {rule: {"podCidrs": ["10.244.0.0/16"], "serviceCidrs": ["10.96.0.0/12"]}
+               for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist", "trust-tier-guardrails")}
+TIERS = "policy.networking.k8s.io"
+
+
+def violations(objects, config=None):
+    return by_policy(run(m.resources(objects), config))
+
+
+def messages(found: dict, rule: str) -> str:
+    return " | ".join(f.message for f in found.get(rule, []))
+
+
+# --- IPv4-mapped IPv6 CIDRs: Go's net.IPNet (API server, CNIs) reads them as the IPv4 CIDR -------
+
+def test_an_ipv4_mapped_block_over_the_pod_network_may_match_pods():
+    mapped = {"ipBlock": {"cidr": "::ffff:10.244.0.0/112"}}  # 10.244.0.0/16 to a Go CNI
+    found = violations(m.base_stack() + path_to_training(mapped, mapped), POD_NETWORK)
+    assert "inference ai-serving/llm can reach training ai-training/trainer" in messages(found, "role-isolation")
+    outside = {"ipBlock": {"cidr": "::ffff:203.0.113.0/120"}}
+    assert violations(m.base_stack() + path_to_training(outside, outside), POD_NETWORK) == {}
+
+
+def test_the_ipv4_mapped_block_of_every_ipv4_address_is_allow_all():
+    found = violations(m.base_stack() + [ingress_from({"ipBlock": {"cidr": "::ffff:0.0.0.0/96"}})])
+    assert "admits most addresses of an IP family" in messages(found, "no-allow-all")
+    assert "no-allow-all" not in violations(m.base_stack() + [ingress_from({"ipBlock": {"cidr": "::ffff:203.0.113.0/120"}})])
+
+
+def test_an_ipv4_mapped_egress_destination_is_the_ipv4_destination():
+    def egress_to(cidr):
+        return m.network_policy("ai-serving", "out", {
+            "podSelector": {"matchLabels": {"netguard.io/role": "inference"}}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": cidr}}], "ports": [{"port": 443}]}]})
+    assert violations(m.base_stack() + [egress_to("::ffff:203.0.113.0/120")]) == {}  # RFC 5737, allowed by default
+    assert "egress-allowlist" in violations(m.base_stack() + [egress_to("::ffff:8.8.8.0/120")])
+
+
+# --- the cluster tiers: a Namespace the stack does not declare may carry any label ----------
+
+def admin(name: str, priority: int, subject: dict, **rules: list) -> dict:
+    return {"apiVersion": f"{TIERS}/v1alpha1", "kind": "AdminNetworkPolicy", "metadata": {"name": name},
+            "spec": {"priority": priority, "subject": subject, **rules}}
+
+
+def shadow_inference() -> list:
+    """An inference Deployment in ai-shadow, a namespace the stack uses but does not declare."""
+    return [m.default_deny("ai-shadow"), m.deployment("ai-shadow", "llm2", "inference")]
+
+
+TEAM_X = {"namespaces": {"matchLabels": {"team": "x"}}}
+TRAINING = {"namespaces": by_name("ai-training")}
+SHADOW = {"namespaces": by_name("ai-shadow")}
+
+
+def declared_shadow(**extra_labels: str) -> dict:
+    namespace = m.namespace("ai-shadow")
+    namespace["metadata"]["labels"].update(extra_labels)
+    return namespace
+
+
+@pytest.mark.xfail(strict=True, reason="tier peers' namespace selectors are not widened to undeclared namespaces "
+                                       "(unknowns.widen covers NetworkPolicies only)")
+def test_an_admin_accept_from_labelled_namespaces_may_admit_an_undeclared_one():
+    tiers = [admin("in", 3, TRAINING, ingress=[{"action": "Allow", "from": [TEAM_X]}]),
+             admin("out", 4, SHADOW, egress=[{"action": "Allow", "to": [TRAINING]}])]
+    assert "role-isolation" in violations(m.base_stack() + [declared_shadow(team="x")] + shadow_inference() + tiers)
+    assert violations(m.base_stack() + [declared_shadow()] + shadow_inference() + tiers) == {}
+    found = violations(m.base_stack() + shadow_inference() + tiers)  # ai-shadow undeclared: it may be team=x
+    assert "inference ai-shadow/llm2 can reach training ai-training/trainer" in messages(found, "role-isolation")
+
+
+@pytest.mark.xfail(strict=True, reason="tier subjects' namespace selectors are not widened to undeclared namespaces: "
+                                       "an Accept may apply to one")
+def test_an_admin_accept_for_labelled_namespaces_may_apply_to_an_undeclared_one():
+    tiers = [admin("out", 3, TEAM_X, egress=[{"action": "Allow", "to": [TRAINING]}])]
+    ingress = path_to_training({"namespaceSelector": by_name("ai-shadow")}, {})[0]
+    assert violations(m.base_stack() + [declared_shadow()] + shadow_inference() + tiers + [ingress]) == {}
+    found = violations(m.base_stack() + shadow_inference() + tiers + [ingress])
+    assert "inference ai-shadow/llm2 can reach training ai-training/trainer" in messages(found, "role-isolation")
+
+
+@pytest.mark.xfail(strict=True, reason="a tier Deny on a namespace label is assumed to match an undeclared namespace "
+                                       "(its labels read as only kubernetes.io/metadata.name)")
+def test_an_admin_deny_on_a_missing_label_may_miss_an_undeclared_namespace():
+    no_team = {"namespaces": {"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}}
+    deny = admin("guard", 3, TRAINING, ingress=[{"action": "Deny", "from": [no_team]}])
+    flow = path_to_training({"namespaceSelector": by_name("ai-shadow")}, {"namespaceSelector": by_name("ai-training")})
+    for policy in flow[1:]:
+        policy["metadata"]["namespace"] = "ai-shadow"
+    assert violations(m.base_stack() + [declared_shadow()] + shadow_inference() + [deny] + flow) == {}
+    found = violations(m.base_stack() + shadow_inference() + [deny] + flow)  # ai-shadow may carry team=...
+    assert "inference ai-shadow/llm2 can reach training ai-training/trainer" in messages(found, "role-isolation")
