@@ -106,3 +106,85 @@ def test_an_admin_deny_on_a_missing_label_may_miss_an_undeclared_namespace():
     assert violations(m.base_stack() + [declared_shadow()] + shadow_inference() + [deny] + flow) == {}
     found = violations(m.base_stack() + shadow_inference() + [deny] + flow)  # ai-shadow may carry team=...
     assert "inference ai-shadow/llm2 can reach training ai-training/trainer" in messages(found, "role-isolation")
+
+
+# --- workload-identity: tokens and service accounts beyond the pod template ---------------------
+
+def trainer_with(**spec) -> list:
+    stack = m.base_stack()
+    trainer = next(o for o in stack if o["kind"] == "Deployment" and o["metadata"]["name"] == "trainer")
+    trainer["spec"]["template"]["spec"].update(spec)
+    return stack
+
+
+LEGACY_TOKEN = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+                "metadata": {"name": "trainer-token", "namespace": "ai-training",
+                             "annotations": {"kubernetes.io/service-account.name": "trainer"}}}
+
+
+@pytest.mark.xfail(strict=True, reason="a Secret of type kubernetes.io/service-account-token (a long-lived token) "
+                                       "mounted as a volume is a token mount; workload-identity reads only the pod template")
+def test_a_legacy_service_account_token_secret_is_a_token_mount():
+    plain = {**LEGACY_TOKEN, "type": "Opaque", "metadata": {"name": "trainer-token", "namespace": "ai-training"}}
+    mounted = trainer_with(volumes=[{"name": "token", "secret": {"secretName": "trainer-token"}}])
+    assert violations(mounted + [plain]) == {}
+    assert "workload-identity" in violations(mounted + [LEGACY_TOKEN])
+
+
+@pytest.mark.xfail(strict=True, reason="wrongly rejected: a pod that leaves automountServiceAccountToken unset "
+                                       "takes its ServiceAccount's false; workload-identity, a resource rule, never sees it")
+def test_a_service_account_that_turns_automount_off_is_enough():
+    stack = trainer_with()
+    trainer = next(o for o in stack if o["kind"] == "Deployment" and o["metadata"]["name"] == "trainer")
+    del trainer["spec"]["template"]["spec"]["automountServiceAccountToken"]
+    account = {"apiVersion": "v1", "kind": "ServiceAccount", "automountServiceAccountToken": False,
+               "metadata": {"name": "trainer", "namespace": "ai-training"}}
+    assert "workload-identity" in violations(stack)  # the ServiceAccount's default mounts the token
+    assert violations(stack + [account]) == {}
+
+
+# --- spellings that were tried and are caught: kept so that they stay caught --------------------
+
+PORTS_THAT_OPEN_8080 = [
+    [{"port": 8000, "endPort": 9000}],
+    [{"protocol": "TCP"}],
+    [{}],
+    [{"port": "p8080"}],  # the trainer's named container port
+]
+
+
+@pytest.mark.parametrize("ports", PORTS_THAT_OPEN_8080)
+def test_port_spellings_that_cover_the_trainers_port_are_a_path(ports):
+    paths = path_to_training({"namespaceSelector": by_name("ai-serving")}, {"namespaceSelector": by_name("ai-training")})
+    paths[0]["spec"]["ingress"][0]["ports"] = ports
+    assert "can reach training ai-training/trainer" in messages(violations(m.base_stack() + paths), "role-isolation")
+
+
+def test_an_sctp_path_is_a_path():
+    paths = path_to_training({"namespaceSelector": by_name("ai-serving")}, {"namespaceSelector": by_name("ai-training")})
+    for policy in paths:
+        (policy["spec"].get("ingress") or policy["spec"]["egress"])[0]["ports"] = [{"port": 8080, "protocol": "SCTP"}]
+    assert "(SCTP 8080)" in messages(violations(m.base_stack() + paths), "role-isolation")
+
+
+@pytest.mark.parametrize("spec", [
+    {"podSelector": {}, "policyTypes": []},  # Ingress only
+    {"podSelector": {}, "egress": []},  # no egress rule: Ingress only
+    {"podSelector": {}, "policyTypes": ["Ingress"], "egress": [{"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}]}]},
+])
+def test_a_default_deny_that_leaves_out_egress_leaves_egress_open(spec):
+    stack = [o for o in m.base_stack() if not (o["kind"] == "NetworkPolicy" and o["metadata"]["namespace"] == "ai-training")]
+    stack.append(m.network_policy("ai-training", "default-deny", spec))
+    assert "namespace ai-training: Egress is open" in messages(violations(stack), "namespace-default-deny")
+    both = m.network_policy("ai-training", "default-deny", {**spec, "policyTypes": ["Ingress", "Egress"]})
+    assert violations(stack[:-1] + [both, m.dns_egress("ai-training")]) == {}
+
+
+@pytest.mark.parametrize("api_version,kind", [(f"{TIERS}/v1alpha2", "AdminNetworkPolicy"),
+                                              (f"{TIERS}/v1alpha1", "ClusterNetworkPolicy")])
+def test_a_tier_kind_in_a_version_the_engine_does_not_read_fails_closed(api_version, kind):
+    policy = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "open"},
+              "spec": {"priority": 1, "tier": "Admin", "subject": TRAINING,
+                       "ingress": [{"action": "Accept", "from": [{"namespaces": {}}]}]}}
+    assert "may allow traffic the pack does not model" in messages(violations(m.base_stack() + [policy]),
+                                                                    "role-isolation")
