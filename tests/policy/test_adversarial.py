@@ -188,3 +188,26 @@ def test_a_tier_kind_in_a_version_the_engine_does_not_read_fails_closed(api_vers
                        "ingress": [{"action": "Accept", "from": [{"namespaces": {}}]}]}}
     assert "may allow traffic the pack does not model" in messages(violations(m.base_stack() + [policy]),
                                                                     "role-isolation")
+
+
+# --- a Patch is never "known later": failOnUnknown: false must not skip it ----------------------
+
+LAX = {rule: {"failOnUnknown": False} for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist",
+                                                    "trust-tier-guardrails", "no-allow-all")}
+
+
+def test_a_patch_that_opens_training_is_checked_even_when_unknowns_are_deferred():
+    from policy.pack_harness import Resource, from_manifest
+
+    opened = m.network_policy("ai-training", "default-deny", {
+        "podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+        "ingress": [{"from": [{"namespaceSelector": by_name("ai-serving")}]}]})
+    egress = path_to_training({}, {"namespaceSelector": by_name("ai-training")})[1]
+    patch = from_manifest(opened)
+    patch = Resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", "opened", patch.props)
+    found = by_policy(run(m.resources(m.base_stack() + [egress]) + [patch], LAX))
+    # `pulumi up` applies the patch as it is: no later run sees more of it than this preview.
+    assert "a patch of an object the stack does not declare in full" in messages(found, "role-isolation")
+    reviewed = {rule: {**LAX[rule], "reviewedKinds": ["networking.k8s.io/NetworkPolicy ai-training/default-deny"]}
+                for rule in LAX if rule != "no-allow-all"}
+    assert "role-isolation" not in by_policy(run(m.resources(m.base_stack() + [egress]) + [patch], reviewed))
