@@ -241,8 +241,9 @@ def _left_out(obj: KubeObject) -> Optional[LeftOut]:
             return LeftOut(obj, what, unknown=False, why=UNMODELLED)
         return None
     if obj.patch:
-        # A patch changes an object the stack may not declare in full: its effect is unknowable here.
-        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True)
+        # A patch changes an object the stack may not declare in full: its effect is unknowable here,
+        # and stays so at `pulumi up`, so failOnUnknown: false (which defers to `up`) must not skip it.
+        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=False, why=UNMODELLED)
     unknown = obj.props.unknown_affecting(*_decisive_fields(obj))
     if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
         return LeftOut(obj, ", ".join(unknown or ("metadata",)), unknown=True)
