@@ -114,6 +114,9 @@ def test_a_principal_pattern_admits_more_than_named_workloads(pattern):
     assert violations(meshed(m.base_stack()) + [exact]) == {}
     found = violations(meshed(m.base_stack()) + [allow_to_training({"principals": [pattern]}, selector=TRAINING)])
     assert "not by workload identity" in messages(found, "mesh-principals")
+    when = allow_to_training({}, selector=TRAINING)
+    when["spec"]["rules"] = [{"when": [{"key": "source.principal", "values": [pattern]}]}]
+    assert "not by workload identity" in messages(violations(meshed(m.base_stack()) + [when]), "mesh-principals")
 
 
 @pytest.mark.xfail(strict=True, reason="an ALLOW AuthorizationPolicy bound by targetRefs (waypoint, gateway) is "
