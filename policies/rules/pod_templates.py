@@ -55,7 +55,9 @@ _CONTROLLER_UNKNOWN: dict[str, dict[str, str]] = {
     "Deployment": {"pod-template-hash": ALWAYS},
     "StatefulSet": {"controller-revision-hash": ALWAYS, "statefulset.kubernetes.io/pod-name": ALWAYS,
                     "apps.kubernetes.io/pod-index": ALWAYS},
-    "DaemonSet": {"controller-revision-hash": ALWAYS, "pod-template-generation": ALWAYS},
+    # pod-template-generation is set while the deprecated generation annotation is (it always is
+    # on today's API servers); MAYBE covers both.
+    "DaemonSet": {"controller-revision-hash": ALWAYS, "pod-template-generation": MAYBE},
     "Job": dict(_JOB_UNKNOWN),
     "CronJob": {**_JOB_UNKNOWN, "batch.kubernetes.io/job-name": ALWAYS, "job-name": ALWAYS},
 }

@@ -495,3 +495,8 @@ def test_an_auto_named_jobs_job_name_is_unknown():
     stack = with_default_deny_selecting(stack, "ai-training", {"matchLabels": {"job-name": "ai-training-trainer"}})
     found = by_policy(run(m.resources(stack) + [from_manifest(unnamed, "ai-training-trainer")]))
     assert "ai-training/ai-training-trainer" in messages(found, "namespace-default-deny")
+
+
+def test_a_cilium_cidr_group_reference_is_not_read_in_silence():
+    grouped = cilium_ingress("CiliumNetworkPolicy", {"fromCIDRSet": [{"cidrGroupRef": "everyone"}]})
+    assert "cidrGroupRef" in messages(violations(m.base_stack() + [grouped], reviewed("cilium.io/*")), "no-allow-all")
