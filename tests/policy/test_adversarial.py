@@ -225,3 +225,26 @@ def test_admin_policies_of_the_two_api_versions_cannot_be_ordered():
     assert violations(m.base_stack() + [deny, out]) == {}  # one API: the Deny decides
     # An implementation that serves both evaluates one API first; which one, nothing says.
     assert "role-isolation" in violations(m.base_stack() + [deny, accept, out])
+
+
+# --- Argo Rollout ephemeral metadata: known labels, written onto the pods ------------------------
+
+@pytest.mark.parametrize("strategy", [
+    {"canary": {"canaryMetadata": {"labels": {"netguard.io/role": "training"}}}},
+    {"canary": {"stableMetadata": {"labels": {"netguard.io/role": "training"}}}},
+    {"blueGreen": {"activeService": "lab", "previewMetadata": {"labels": {"netguard.io/role": "training"}}}},
+])
+def test_a_rollouts_ephemeral_labels_give_its_pods_their_role(strategy):
+    from policy.test_soundness import custom, template
+
+    rollout = custom("argoproj.io/v1alpha1", "Rollout", "ai-lab", "lab",
+                     {"template": template("lab", "inference"), "strategy": strategy})
+    by_app = path_to_training({"namespaceSelector": by_name("ai-serving")}, {"namespaceSelector": by_name("ai-lab")})
+    by_app[0]["metadata"]["namespace"] = "ai-lab"
+    by_app[0]["spec"]["podSelector"] = {"matchLabels": {"app.kubernetes.io/name": "lab"}}
+    stack = m.base_stack() + m.isolated_namespace("ai-lab") + by_app
+    found = violations(stack + [rollout])
+    # The controller writes the strategy's labels onto the canary (stable, preview) pods: they are training pods.
+    assert "inference ai-serving/llm can reach training ai-lab/lab" in messages(found, "role-isolation")
+    plain = custom("argoproj.io/v1alpha1", "Rollout", "ai-lab", "lab", {"template": template("lab", "inference")})
+    assert violations(stack + [plain]) == {}
