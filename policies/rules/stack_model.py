@@ -257,8 +257,9 @@ def _left_out(obj: KubeObject, accounts_decide: bool = False) -> Optional[LeftOu
             return LeftOut(obj, what, unknown=False, why=UNMODELLED)
         return None
     if obj.patch:
-        # A patch changes an object the stack may not declare in full: its effect is unknowable here.
-        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True)
+        # A patch changes an object the stack may not declare in full: its effect is unknowable here,
+        # and stays so at `pulumi up`, so failOnUnknown: false (which defers to `up`) must not skip it.
+        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=False, why=UNMODELLED)
     unknown = obj.props.unknown_affecting(*_decisive_fields(obj, accounts_decide))
     if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
         return LeftOut(obj, ", ".join(unknown or ("metadata",)), unknown=True)
@@ -300,7 +301,7 @@ def _complaint(obj: KubeObject) -> Optional[str]:
             if kinds.is_modelled_policy(obj) and not is_tier_policy(obj):
                 network_policies.parse(obj)
             else:
-                build_cluster([(obj.urn, obj.manifest())])
+                build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
         except NetguardInputError as error:
             return str(error)
         return None
