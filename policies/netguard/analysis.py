@@ -32,6 +32,7 @@ from .ports import PROTOCOLS, PortSet
 from .tiers.bitsets import TierBits
 from .tiers.compile import CompiledTiers, compile_tiers
 from .tiers.evaluate import evaluate_tiers
+from .tiers.isolation import baseline_default_deny
 
 if TYPE_CHECKING:  # explanations are imported when asked for: `reach` never needs them
     from .explain import Explanation
@@ -74,6 +75,11 @@ class Analyzer:
             p.rules(direction) is not None and p.target.matches(endpoint, labels)
             for p in self._by_namespace.get(endpoint.namespace, ())
         )
+
+    def baseline_default_deny(self, endpoint_id: str, direction: str) -> "str | None":
+        """The Baseline-tier policy that denies the endpoint everything in ``direction`` (tiers/isolation.py)."""
+        _check_direction(direction)
+        return baseline_default_deny(self.tiers, self.cluster, self.cluster.endpoint(endpoint_id), direction)
 
     def allowed_ports(self, src_id: str, dst_id: str) -> dict[str, PortSet]:
         """Protocol -> the ports on which both the source's egress and the destination's ingress allow."""
@@ -199,6 +205,11 @@ class Analyzer:
             out.sort()
             for b_id, port, protocol in out:
                 yield a.id, b_id, port, protocol
+
+    @property
+    def classes(self) -> EndpointClasses:
+        """The endpoint classes the whole-matrix paths work on (no selector tells their members apart)."""
+        return self._classes
 
     def declared_probes(self) -> list[tuple[int, str]]:
         """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""
