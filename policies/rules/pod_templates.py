@@ -135,13 +135,15 @@ def _rollout(obj: KubeObject) -> Iterator[PodShape]:
         return
     unknown = {"rollouts-pod-template-hash": ALWAYS}
     strategy = _dict(obj.get("spec", "strategy"))
-    # Canary, stable, active and preview pods carry extra labels: each may be on a pod or not.
+    yield _template(obj, ("spec", "template"), {}, unknown)
+    # The controller writes the canary, stable, active or preview metadata's labels (known values,
+    # over the template's) onto those pods: each is a pod shape of its own.
     for part, keys in (("canary", ("canaryMetadata", "stableMetadata")),
                        ("blueGreen", ("activeMetadata", "previewMetadata"))):
         for key in keys:
-            for label in _dict(_dict(_dict(strategy.get(part)).get(key)).get("labels")):
-                unknown[label] = MAYBE
-    yield _template(obj, ("spec", "template"), {}, unknown)
+            labels = _dict(_dict(_dict(strategy.get(part)).get(key)).get("labels"))
+            if labels:
+                yield _template(obj, ("spec", "template"), {}, unknown, extra=labels)
 
 
 def _workflow(obj: KubeObject) -> Iterator[PodShape]:

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Mapping, Optional
 from netguard.analysis import Analyzer
 from netguard.errors import Location, NetguardInputError
 from netguard.loader import build_cluster
+from netguard.mesh.parse import is_mesh_manifest
 from netguard.model import Cluster, Endpoint
 from netguard.tiers.model import KINDS as TIER_KINDS
 from netguard.tiers.parse import GROUP as TIER_GROUP, parse_tier_policy
@@ -128,7 +129,9 @@ def _runs_pods(obj: KubeObject) -> bool:
 def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: bool) -> StackModel:
     reviewed = settings.get(config.REVIEWED_KINDS) or []
     left_out: list[LeftOut] = []
-    namespaces, policies, workloads = [], [], []
+    namespaces, policies, workloads, mesh_policies = [], [], [], []
+    # A ServiceAccount decides verdicts only where an AuthorizationPolicy can name principals.
+    accounts_decide = any(o.kind == "AuthorizationPolicy" and is_mesh_policy(o) for o in objects)
     policy_ids: set[str] = set()
     tier_objects: list[KubeObject] = []  # ClusterNetworkPolicy, AdminNetworkPolicy, ...: cluster-scoped
     tier_ids: set[tuple] = set()
@@ -136,7 +139,7 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     for obj in objects:
         if kinds.is_inert_policy(obj):
             continue  # a kind no API server serves: it cannot exist, so it neither isolates nor allows
-        problem = _left_out(obj)
+        problem = _left_out(obj, accounts_decide)
         if problem is not None:
             if not (problem.why == UNMODELLED and kinds.is_reviewed(obj, reviewed)):
                 left_out.append(problem)  # config may relax only what the pack does not model
@@ -161,6 +164,8 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
                 continue
             policies.append(obj)
             policy_ids.add(obj.identity)
+        elif is_mesh_policy(obj):
+            mesh_policies.append(obj)
         elif pod_templates.runs_pods(obj):
             workloads.append(obj)
     parsed = [network_policies.parse(obj) for obj in policies]
@@ -169,7 +174,7 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
                                                         for peer in rule.peers or () if peer.pod_selector))),
         *_tier_pod_selectors(tier_objects),
     ])
-    manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces]
+    manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces + mesh_policies]
     manifests += [(obj.urn, obj.manifest()) for obj in tier_objects]
     origins: dict[str, Origin] = {}
     named_ports_unknown = []
@@ -230,7 +235,18 @@ def _unknown_namespaces(left_out: list[LeftOut]) -> frozenset[str]:
                      if item.obj.kind == "Namespace" and isinstance(item.obj.name, str))
 
 
-def _left_out(obj: KubeObject) -> Optional[LeftOut]:
+def is_mesh_policy(obj: KubeObject) -> bool:
+    """An Istio PeerAuthentication or AuthorizationPolicy, which the engine's mesh point reads."""
+    return is_mesh_manifest(obj.kind, obj.api_version)
+
+
+def _left_out(obj: KubeObject, accounts_decide: bool = False) -> Optional[LeftOut]:
+    if is_mesh_policy(obj):
+        unknown = obj.props.unknown_affecting("metadata.name", "metadata.namespace", "metadata.annotations", "spec")
+        if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
+            return LeftOut(obj, ", ".join(unknown or ("metadata",)), unknown=True)
+        complaint = _complaint(obj)
+        return LeftOut(obj, complaint, unknown=False, why=MALFORMED) if complaint else None
     if kinds.allows_traffic_unmodelled(obj):
         return LeftOut(obj, f"{obj.api_version} {obj.kind} may allow traffic the pack does not model",
                        unknown=False, why=UNMODELLED)
@@ -242,9 +258,10 @@ def _left_out(obj: KubeObject) -> Optional[LeftOut]:
             return LeftOut(obj, what, unknown=False, why=UNMODELLED)
         return None
     if obj.patch:
-        # A patch changes an object the stack may not declare in full: its effect is unknowable here.
-        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True)
-    unknown = obj.props.unknown_affecting(*_decisive_fields(obj))
+        # A patch changes an object the stack may not declare in full: its effect is unknowable here,
+        # and stays so at `pulumi up`, so failOnUnknown: false (which defers to `up`) must not skip it.
+        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=False, why=UNMODELLED)
+    unknown = obj.props.unknown_affecting(*_decisive_fields(obj, accounts_decide))
     if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
         return LeftOut(obj, ", ".join(unknown or ("metadata",)), unknown=True)
     if workload:
@@ -257,7 +274,7 @@ def _left_out(obj: KubeObject) -> Optional[LeftOut]:
     return None
 
 
-def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
+def _decisive_fields(obj: KubeObject, accounts_decide: bool = False) -> tuple[str, ...]:
     if obj.kind == "Namespace":
         return ("metadata.name", "metadata.labels")
     if is_tier_policy(obj):
@@ -268,6 +285,8 @@ def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
             prefix = f"{shape.field}." if shape.field else ""
             fields += [f"{prefix}metadata.labels", f"{prefix}spec.containers[*].ports",
                        f"{prefix}spec.initContainers[*].ports", f"{prefix}spec.initContainers[*].restartPolicy"]
+            if accounts_decide:  # the pod's mesh identity
+                fields += [f"{prefix}spec.serviceAccountName", f"{prefix}spec.serviceAccount"]
         if obj.group not in ("", "apps", "batch"):
             fields.append("spec")  # an operator's own fields decide which pods it runs
         elif obj.kind in ("Job", "CronJob"):
@@ -283,12 +302,13 @@ def _complaint(obj: KubeObject) -> Optional[str]:
             if kinds.is_modelled_policy(obj) and not is_tier_policy(obj):
                 network_policies.parse(obj)
             else:
-                build_cluster([(obj.urn, obj.manifest())])
+                build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
         except NetguardInputError as error:
             return str(error)
         return None
-    # A workload is read as the engine reads its witness pods: labels and serving ports only
-    # (what else the engine reads of a pod, such as its mesh identity, no stack rule asks).
+    # A workload is read as the engine reads its witness pods: labels, serving ports and the
+    # ServiceAccount when it is known (the mesh identity; an unknown one decides only where
+    # principals are named, and is then a decisive field).
     for shape in pod_templates.shapes(obj):
         try:
             build_cluster([(obj.urn, pod_manifest(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])

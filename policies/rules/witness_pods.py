@@ -61,8 +61,10 @@ def pod_manifest(namespace: str, name: str, labels: Mapping[str, str], spec: Any
             flat.append(group)  # let the engine name the field that is not a list
             continue
         flat.extend(group)
+    account = spec.get("serviceAccountName") or spec.get("serviceAccount") if isinstance(spec, Mapping) else None
+    identity = {"serviceAccountName": account} if isinstance(account, str) else {}  # the mesh's principal
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
-            "spec": {"containers": [{"name": f"c{i}", "ports": c.get("ports") if isinstance(c, Mapping) else c}
-                                    if isinstance(c, Mapping) else c for i, c in enumerate(flat)]}
+            "spec": {**identity, "containers": [{"name": f"c{i}", "ports": c.get("ports") if isinstance(c, Mapping) else c}
+                                                if isinstance(c, Mapping) else c for i, c in enumerate(flat)]}
             if spec is not None else None}

@@ -325,7 +325,7 @@ WEST = Provider("west", {"context": "west"})
 
 def test_each_provider_is_its_own_cluster():
     guarded = in_cluster(m.base_stack(), EAST)
-    unguarded = in_cluster([m.namespace("ai-serving"), m.deployment("ai-serving", "llm", "inference")], WEST)
+    unguarded = in_cluster([m.namespace("ai-serving", mesh=False), m.deployment("ai-serving", "llm", "inference")], WEST)
     found = by_policy(run(guarded + unguarded))
     assert set(found) == {"namespace-default-deny"}
     text = messages(found, "namespace-default-deny")
