@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Mapping, Optional
 from .classes import EndpointClasses, iter_bits
 from .compile import CompiledPolicy, CompiledRule
 from .model import EGRESS, INGRESS, Cluster
-from .peers import AllPods, AnyPeer, DomainPeer, IPBlockPeer, NodesPeer, OwnNamespace, PeerMatcher, PodPeer
+from .peers import AllPods, AnyNamePeer, AnyPeer, DomainPeer, IPBlockPeer, NodesPeer, OwnNamespace, PeerMatcher, PodPeer
 from .ports import NamedPort, PortRange
 from .selectors import LabelIndex, LabelSelector
 
@@ -78,6 +78,10 @@ class Universe:
             return 0
         if isinstance(peer, DomainPeer):
             return sum(1 << n for n, e in self._domains if peer.matches(e, {}))
+        if isinstance(peer, AnyNamePeer):
+            return sum(1 << n for n, _ in self._domains)
+        if hasattr(peer, "bits"):  # matchers of other enforcement points (cilium/) compute their own
+            return peer.bits(self)
         return self._namespace_bits(peer) & self._pod_bits(peer)
 
     def _namespace_bits(self, peer: PodPeer) -> int:

@@ -85,14 +85,22 @@ def evaluate_side(
             continue
         selecting.append(compiled.id)
         for rule in rules:
-            if not any(p.matches(peer, peer_ns) for p in rule.peers):
+            matched = next((p for p in rule.peers if p.matches(peer, peer_ns)), None)
+            if matched is None:
                 continue
             ports = ports_admitted(rule.ports, protocol, destination.ports)
             if not ports.is_empty():
-                admitting.append(Admission(compiled.id, rule.origin.index, rule.describe(), ports))
+                admitting.append(Admission(compiled.id, rule.origin.index, describe_match(rule, matched, peer), ports))
     return SideVerdict(
         direction, subject.id, peer.id, protocol, bool(selecting), tuple(selecting), tuple(admitting)
     )
+
+
+def describe_match(rule, matched, peer: Endpoint) -> str:
+    """The rule's description; for a name endpoint, also which peer took the name, and why."""
+    if peer.domain is None:
+        return rule.describe()
+    return f"{rule.describe()}; {peer.domain} matched {matched.describe()}"
 
 
 def policies_by_namespace(policies: Sequence[CompiledPolicy]) -> Mapping[str, tuple[CompiledPolicy, ...]]:

@@ -31,6 +31,7 @@ import yaml
 
 from .cidr import parse_ip
 from .errors import Location, NetguardInputError, kind_of
+from .domains import canonical_name, is_dns_name
 from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
 from .netpol import parse_network_policy
@@ -285,12 +286,27 @@ def _one_baseline_api(policies: list[TierPolicy]) -> tuple[TierPolicy, ...]:
 
 
 def external_endpoint(address: str) -> Endpoint:
-    """The endpoint ``external/<IP>`` for an address outside the cluster."""
-    ip = parse_ip(address, Location(field="--external"))
+    """The endpoint ``external/<IP>`` or ``external/<name>`` (addresses unknown) outside the cluster."""
+    at = Location(field="--external")
+    if isinstance(address, str) and is_dns_name(address) and not _looks_like_ip(address):
+        name = canonical_name(address)
+        return Endpoint(
+            id=f"{EXTERNAL_NAMESPACE}/{name}", namespace=EXTERNAL_NAMESPACE, name=name, kind="External",
+            external=True,
+        )
+    if isinstance(address, str) and not _looks_like_ip(address):
+        raise at.error(f"{address!r} is neither an IPv4 or IPv6 address nor a DNS name")
+    ip = parse_ip(address, at)
     return Endpoint(
         id=f"{EXTERNAL_NAMESPACE}/{ip}", namespace=EXTERNAL_NAMESPACE, name=str(ip), kind="External",
         ip=str(ip), external=True,
     )
+
+
+def _looks_like_ip(raw: str) -> bool:
+    """Written like an address (or CIDR): digits, dots, colons, hex digits, '/' or '%' only."""
+    text = raw.strip()
+    return ":" in text or all(c in "0123456789./%" for c in text)
 
 
 def _put(table: dict, key: str, value: Any, at: Location, what: str) -> None:
