@@ -45,6 +45,10 @@ class CompiledPolicy:
     def rules(self, direction: str) -> Optional[tuple[CompiledRule, ...]]:
         return self.ingress if direction == INGRESS else self.egress
 
+    def isolates(self, direction: str) -> bool:
+        """A NetworkPolicy isolates for every direction it has rules for (Cilium's may not)."""
+        return self.rules(direction) is not None
+
 
 def compile_policy(policy: NetworkPolicy) -> CompiledPolicy:
     target = PodPeer(

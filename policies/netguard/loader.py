@@ -32,6 +32,8 @@ import yaml
 from .cidr import parse_ip
 from .errors import Location, NetguardInputError, kind_of
 from .domains import canonical_name, is_dns_name
+from .cilium.model import CILIUM_API, CILIUM_CLUSTERWIDE_NETWORK_POLICY, KINDS as CILIUM_KINDS, CiliumPolicy
+from .cilium.parse import parse_cilium_policy
 from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
 from .netpol import parse_network_policy
@@ -194,6 +196,7 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
     policies: dict[str, NetworkPolicy] = {}
     tier_policies: dict[str, TierPolicy] = {}
     mesh: dict[str, dict] = {"PeerAuthentication": {}, "AuthorizationPolicy": {}}
+    cilium: dict[str, CiliumPolicy] = {}
     for source, manifest in objects:
         at = Location(source)
         if not isinstance(manifest, Mapping):
@@ -217,6 +220,9 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         elif is_mesh_manifest(kind, manifest.get("apiVersion")):
             mesh_policy = _mesh_policy(manifest, kind, at)
             _put(mesh[kind], mesh_policy.id, mesh_policy, at.of(f"{kind} {mesh_policy.id}"), kind)
+        elif kind in CILIUM_KINDS and manifest.get("apiVersion") == CILIUM_API:
+            for spec in _cilium_policy(manifest, kind, at):
+                _put(cilium, spec.id, spec, at.of(spec.label), kind)
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
@@ -230,7 +236,9 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         endpoints[endpoint.id] = endpoint
     namespaces = {
         e.namespace: {} for e in endpoints.values() if not e.external
-    } | {p.namespace: {} for p in policies.values()} | namespace_labels
+    } | {p.namespace: {} for p in policies.values()} | {
+        p.namespace: {} for p in cilium.values() if p.namespace is not None
+    } | namespace_labels
     return Cluster(
         endpoints=tuple(sorted(endpoints.values(), key=lambda e: e.id)),
         namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
@@ -240,7 +248,19 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
             tuple(sorted(mesh["PeerAuthentication"].values(), key=lambda p: p.id)),
             tuple(sorted(mesh["AuthorizationPolicy"].values(), key=lambda p: p.id)),
         ),
+        cilium_policies=tuple(cilium[k] for k in sorted(cilium)),
     )
+
+
+def _cilium_policy(manifest: Mapping, kind: str, at: Location) -> tuple[CiliumPolicy, ...]:
+    if kind == CILIUM_CLUSTERWIDE_NETWORK_POLICY:
+        metadata = manifest.get("metadata")
+        if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+            raise at.of(kind).key("metadata.name").error("missing or not a string")
+        name = metadata["name"]
+        return parse_cilium_policy(kind, None, name, manifest, at.of(f"{kind} {name}"))
+    namespace, name, where = _identity(manifest, kind, at)
+    return parse_cilium_policy(kind, namespace, name, manifest, where)
 
 
 def _mesh_policy(manifest: Mapping, kind: str, at: Location) -> PeerAuthentication | AuthorizationPolicy:

@@ -110,6 +110,7 @@ class Cluster:
     policies: tuple[NetworkPolicy, ...] = ()
     tier_policies: tuple["TierPolicy", ...] = ()  # ClusterNetworkPolicy, AdminNetworkPolicy, ... (tiers/)
     mesh: MeshPolicies = field(default_factory=MeshPolicies, hash=False)  # Istio security policies
+    cilium_policies: tuple = ()  # CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy specs (cilium/)
 
     @cached_property
     def _by_id(self) -> Mapping[str, Endpoint]:
