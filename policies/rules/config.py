@@ -35,3 +35,36 @@ def values(config_schema: PolicyConfigSchema, given: Mapping[str, Any] | None) -
               for key, prop in config_schema.properties.items() if "default" in prop}
     merged.update(dict(given or {}))
     return merged
+
+
+REVIEWED_KINDS = "reviewedKinds"
+POD_CIDRS = "podCidrs"
+SERVICE_CIDRS = "serviceCidrs"
+
+# What every rule that asks the engine about connectivity needs to know about the cluster.
+CLUSTER_PROPERTIES: dict[str, dict[str, Any]] = {
+    REVIEWED_KINDS: {
+        "type": "array", "items": {"type": "string"}, "default": [],
+        "description": ("`group/Kind` (or `group/Kind namespace/name` for one object) patterns "
+                        "(fnmatch) of kinds the pack does not model, reviewed as running no pods "
+                        "and allowing no traffic that matters: custom resources, Helm Releases "
+                        "(`helm.sh/Release`), other products' policy kinds (`cilium.io/*`). "
+                        "Until then they make this rule fail closed."),
+    },
+    POD_CIDRS: {
+        "type": "array", "items": {"type": "string"}, "default": ["0.0.0.0/0", "::/0"],
+        "description": ("The cluster's pod networks. Pod IPs are unknown at preview, so an ipBlock "
+                        "that meets them may match any pod; the default, every address, assumes "
+                        "nothing."),
+    },
+    SERVICE_CIDRS: {
+        "type": "array", "items": {"type": "string"}, "default": ["0.0.0.0/0", "::/0"],
+        "description": ("The cluster's Service networks; an ipBlock that meets them may match the "
+                        "pods behind a Service (CNIs differ), so any pod."),
+    },
+}
+
+
+def cluster_schema(properties: Mapping[str, Mapping[str, Any]]) -> PolicyConfigSchema:
+    """A stack rule's schema: its own properties, the cluster facts and failOnUnknown."""
+    return schema({**CLUSTER_PROPERTIES, **properties})

@@ -22,14 +22,14 @@ from netguard.model import EGRESS
 from . import config, egress_destinations, stack_model
 from .cidrset import AddressSet
 from .dual_policy import ResourceAndStackValidationPolicy
-from .inputs import resource_object, stack_objects
+from .inputs import resource_objects, stack_objects
 from .objects import KubeObject
 from .props import UNKNOWN
-from .reporting import Violation, guarded, unknown_message
+from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message, unknown_message
 
 NAME = "egress-allowlist"
 
-CONFIG = config.schema({
+CONFIG = config.cluster_schema({
     "allowedEgressCidrs": {
         "type": "array", "items": {"type": "string"},
         "default": ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"],
@@ -46,7 +46,11 @@ _WHOLE_FAMILIES = ("0.0.0.0/0", "::/0")
 
 
 def check_resource(args: Any) -> Iterator[Violation]:
-    obj = resource_object(args)
+    for obj in resource_objects(args):  # one, or each item of a list resource
+        yield from _check_one(obj, args)
+
+
+def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
     if obj is None:
         return
     settings = config.values(CONFIG, args.get_config())
@@ -110,38 +114,60 @@ def check_stack(args: Any) -> Iterator[Violation]:
     listed = {str(cidr).strip() for cidr in settings["allowedEgressCidrs"]}
     if all(family in listed for family in _WHOLE_FAMILIES):
         return
-    model = stack_model.build(stack_objects(args))
-    if settings[config.FAIL_ON_UNKNOWN]:
-        for item in model.left_out:
-            if item.unknown and stack_model.network_policies.is_network_policy(item.obj):
-                yield Violation(unknown_message(item.obj.ref, [item.reason]), item.obj.urn)
+    problem = config_problem(NAME, settings)
+    if problem:
+        yield Violation(problem)
+        return
+    models = stack_model.build_all(stack_objects(args), settings)
+    for model in models:
+        for violation in _check_cluster(model, listed, settings):
+            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+
+
+def _check_cluster(model: stack_model.StackModel, listed: set, settings: dict) -> Iterator[Violation]:
+    for item in model.left_out:
+        if item.unknown and not settings[config.FAIL_ON_UNKNOWN]:
+            continue
+        if item.why == stack_model.UNKNOWN_AT_PREVIEW and stack_model.network_policies.is_network_policy(item.obj):
+            yield Violation(unknown_message(item.obj.ref, [item.reason]), item.obj.urn)
+        elif item.why != stack_model.UNKNOWN_AT_PREVIEW:
+            yield Violation(left_out_message(item, NAME), item.obj.urn)
+    by_namespace: dict[str, list] = {}
+    for policy in model.cluster.policies:
+        if EGRESS in policy.policy_types:
+            by_namespace.setdefault(policy.namespace, []).append(policy)
+    reported = set()
     for endpoint in model.cluster.endpoints:
         if endpoint.external or not model.analyzer.isolated(endpoint.id, EGRESS):
             continue  # an open pod is namespace-default-deny's finding
-        opened, sources = _blocks_opened_for(model, endpoint)
+        opened, sources = _blocks_opened_for(by_namespace.get(endpoint.namespace, ()), endpoint)
         for version, whole in zip((4, 6), _WHOLE_FAMILIES):
             if whole in listed or not opened.covers_every_address(version):
                 continue
+            described = model.describe(endpoint)
+            if (described, version) in reported:
+                continue  # another witness pod of the same workload
+            reported.add((described, version))
             yield Violation(
-                f"{endpoint.kind} {endpoint.id}: its egress ipBlocks together open every IPv{version} "
+                f"{described}: its egress ipBlocks together open every IPv{version} "
                 f"address ({whole}) through {', '.join(sorted(sources))}; the internet is not an "
                 f"allowlist entry unless {whole} is listed in allowedEgressCidrs",
                 model.urn_of(endpoint))
 
 
-def _blocks_opened_for(model: stack_model.StackModel, endpoint) -> tuple[AddressSet, set[str]]:
-    opened, sources = AddressSet(), set()
-    namespace_of = endpoint.namespace
-    for policy in model.cluster.policies:
-        if (EGRESS not in policy.policy_types or policy.namespace != namespace_of
-                or not policy.pod_selector.matches(endpoint.labels)):
+def _blocks_opened_for(policies, endpoint) -> tuple[AddressSet, set[str]]:
+    spans: dict[int, list] = {4: [], 6: []}
+    sources = set()
+    for policy in policies:
+        if not policy.pod_selector.matches(endpoint.labels):
             continue
         for index, rule in enumerate(policy.egress, start=1):
             for peer in rule.peers or ():
                 if peer.ip_block is not None:  # the engine has already taken the excepts out
-                    opened = opened | AddressSet.of_intervals(*peer.ip_block.intervals())
+                    version, intervals = peer.ip_block.intervals()
+                    spans[version].extend(intervals)
                     sources.add(f"NetworkPolicy {policy.id} rule {index}")
-    return opened, sources
+    return AddressSet.of_intervals(4, spans[4]) | AddressSet.of_intervals(6, spans[6]), sources
 
 
 POLICY = ResourceAndStackValidationPolicy(

@@ -110,6 +110,12 @@ def _calico(spec: Any, where: str) -> Iterator[Destination]:
         if rule.get("action") != "Allow":
             continue
         destination = _dict(rule.get("destination"))
+        peers = ("nets", "selector", "namespaceSelector", "serviceAccounts", "services", "domains")
+        if destination.get("notNets") is not None or not any(destination.get(k) for k in peers):
+            # "everything but", or an allow with no destination at all: every address.
+            where = f"{at}.destination" + (".notNets" if destination.get("notNets") is not None else "")
+            for cidr in _EVERY_ADDRESS:
+                yield Destination(where, cidr=cidr)
         for n, cidr in enumerate(_list(destination.get("nets"))):
             yield Destination(f"{at}.destination.nets[{n}]", cidr=cidr)
         for n, name in enumerate(_list(destination.get("domains"))):

@@ -16,33 +16,41 @@ from netguard.model import DIRECTIONS
 
 from . import config, network_policies, stack_model
 from .inputs import stack_objects
-from .reporting import Violation, guarded, unknown_message
+from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message, unknown_message
 
 NAME = "namespace-default-deny"
 
-CONFIG = config.schema({})
+CONFIG = config.cluster_schema({})
 
 _SHOWN = 5
 
 
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
-    model = stack_model.build(stack_objects(args), with_new_pods=True)
-    namespaces = model.workload_namespaces()
-    if settings[config.FAIL_ON_UNKNOWN]:
-        yield from _unverifiable(model, namespaces)
-    for namespace in sorted(namespaces):
-        yield from _check_namespace(model, namespace)
+    problem = config_problem(NAME, settings)
+    if problem:
+        yield Violation(problem)
+        return
+    models = stack_model.build_all(stack_objects(args), settings, with_new_pods=True)
+    for model in models:
+        namespaces = model.workload_namespaces()
+        for violation in (*_unverifiable(model, namespaces, settings),
+                          *(v for ns in sorted(namespaces) for v in _check_namespace(model, ns))):
+            yield Violation(in_cluster(models, model, violation.message), violation.urn)
 
 
-def _unverifiable(model: stack_model.StackModel, namespaces: set[str]) -> Iterator[Violation]:
+def _unverifiable(model: stack_model.StackModel, namespaces: set[str], settings: dict) -> Iterator[Violation]:
     for item in model.left_out:
         obj = item.obj
-        if not item.unknown or not network_policies.is_network_policy(obj):
+        if item.unknown and not settings[config.FAIL_ON_UNKNOWN]:
             continue
-        if not isinstance(obj.namespace, str) or obj.namespace in namespaces:
-            yield Violation(unknown_message(obj.ref, [item.reason]) +
-                            "; the namespace's isolation depends on it", obj.urn)
+        if item.why == stack_model.UNKNOWN_AT_PREVIEW and network_policies.is_network_policy(obj):
+            if not isinstance(obj.namespace, str) or obj.namespace in namespaces:
+                yield Violation(unknown_message(obj.ref, [item.reason]) +
+                                "; the namespace's isolation depends on it", obj.urn)
+        elif item.why != stack_model.UNKNOWN_AT_PREVIEW or obj.kind != "Namespace":
+            # Unseen pods, policies the engine does not evaluate, workloads it cannot read.
+            yield Violation(left_out_message(item, NAME), obj.urn)
 
 
 def _check_namespace(model: stack_model.StackModel, namespace: str) -> Iterator[Violation]:
@@ -52,8 +60,8 @@ def _check_namespace(model: stack_model.StackModel, namespace: str) -> Iterator[
         open_pods = [e for e in members if not model.analyzer.isolated(e.id, direction)]
         if not open_pods:
             continue
-        names = [("any new pod without labels" if e.name == stack_model.NEW_POD_NAME else e.id)
-                 for e in open_pods]
+        names = list(dict.fromkeys(("any new pod without labels" if model.is_new_pod(e) else model.describe(e).split(" ", 1)[1])
+                                    for e in open_pods))
         shown = ", ".join(names[:_SHOWN]) + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
         yield Violation(
             f"namespace {namespace}: {direction} is open: no NetworkPolicy with policy type "
@@ -64,7 +72,7 @@ def _check_namespace(model: stack_model.StackModel, namespace: str) -> Iterator[
 
 def _namespace_urn(model: stack_model.StackModel, namespace: str, members) -> str | None:
     for obj in model.objects:
-        if obj.kind == "Namespace" and obj.name == namespace:
+        if obj.kind == "Namespace" and obj.group == "" and obj.name == namespace:
             return obj.urn
     return next((urn for urn in map(model.urn_of, members) if urn is not None), None)
 

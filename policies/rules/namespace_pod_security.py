@@ -15,7 +15,8 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 from netguard import labels
 
 from . import config
-from .inputs import resource_object
+from .inputs import resource_objects
+from .objects import KubeObject
 from .reporting import Violation, guarded, unknown_message
 
 NAME = "namespace-pod-security"
@@ -30,7 +31,11 @@ CONFIG = config.schema({
 
 
 def check(args: Any) -> Iterator[Violation]:
-    obj = resource_object(args)
+    for obj in resource_objects(args):  # one, or each item of a list resource
+        yield from _check_one(obj, args)
+
+
+def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
     if obj is None or obj.kind != "Namespace":
         return
     settings = config.values(CONFIG, args.get_config())

@@ -50,6 +50,11 @@ def effective_directions(obj: KubeObject) -> frozenset[str]:
     return _parse(obj).policy_types
 
 
+def parse(obj: KubeObject):
+    """The engine's NetworkPolicy for a well-formed object (raises NetguardInputError otherwise)."""
+    return _parse(obj)
+
+
 def _parse(obj: KubeObject):
     return parse_network_policy(str(obj.namespace), str(obj.name), obj.props.value.get("spec"),
                                 Location(obj=obj.ref))

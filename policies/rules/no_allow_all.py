@@ -12,15 +12,14 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Iterator
 
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy import EnforcementLevel
 
-from netguard import labels
 from netguard.errors import Location, NetguardInputError
 from netguard.selectors import parse_selector
 
-from . import config, network_policies
-from .cidrset import AddressSet
-from .inputs import resource_object
+from . import anyone, config, kinds, network_policies, stack_model
+from .dual_policy import ResourceAndStackValidationPolicy
+from .inputs import resource_objects, stack_objects
 from .objects import KubeObject
 from .reporting import Violation, guarded, unknown_message
 
@@ -34,34 +33,34 @@ CONFIG = config.schema({
     },
 })
 
-# A namespace and a pod that no policy author can have named: what "anyone" looks like.
-_UNSEEN_NAMESPACE = {labels.NAMESPACE_NAME: "netguard-unseen-namespace"}
-_UNLABELLED_POD: dict[str, str] = {}
-
-
 # Entities with which a CiliumNetworkPolicy admits every peer: the whole cluster, or everything.
 _CILIUM_EVERYONE = {"all", "cluster", "world", "world-ipv4", "world-ipv6"}
+_CILIUM_NAMESPACE = "io.kubernetes.pod.namespace"
 
 
 def check(args: Any) -> Iterator[Violation]:
-    obj = resource_object(args)
-    if obj is None or not network_policies.is_policy_like(obj):
+    for obj in resource_objects(args):  # one, or each item of a list resource
+        yield from _check_one(obj, args)
+
+
+def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
+    if obj is None or not (network_policies.is_network_policy(obj) or kinds.allows_traffic_unmodelled(obj)):
         return
     settings = config.values(CONFIG, args.get_config())
     if any(fnmatch.fnmatchcase(obj.identity, p) for p in settings["exceptions"]):
         return
     if network_policies.is_network_policy(obj):
         yield from check_policy(obj, settings)
-    elif obj.group == "cilium.io":
-        yield from _check_cilium(obj)
-    elif not network_policies.is_read_by_pack(obj):
+    elif obj.group == "cilium.io" and obj.kind in ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
+        yield from _check_cilium(obj, settings)
+    else:
         yield Violation(f"{obj.ref}: the pack cannot read {obj.api_version} {obj.kind}, which may admit "
                         f"traffic that no rule checks; review it and list it in {NAME}'s exceptions, "
                         f"or use a networking.k8s.io/v1 NetworkPolicy")
 
 
 def check_policy(obj: KubeObject, settings: dict) -> Iterator[Violation]:
-    unknown = obj.props.unknown_affecting("spec.ingress", "spec.egress")
+    unknown = obj.props.unknown_affecting("spec.ingress", "spec.egress", "spec.policyTypes")
     if unknown:
         if settings[config.FAIL_ON_UNKNOWN]:
             yield Violation(unknown_message(obj.ref, unknown))
@@ -77,9 +76,18 @@ def check_policy(obj: KubeObject, settings: dict) -> Iterator[Violation]:
         if direction.capitalize() not in effective:
             continue  # Kubernetes ignores the rules of a direction the policy does not have
         rules = obj.get("spec", rules_key, default=None)
-        for index, rule in enumerate(rules if isinstance(rules, list) else []):
+        rules = rules if isinstance(rules, list) else []
+        found = []
+        for index, rule in enumerate(rules):
             where = f"spec.{rules_key}[{index}]"
-            yield from _check_rule(obj, rule, where, peers_key, direction)
+            found += list(_check_rule(obj, rule, where, peers_key, direction))
+        yield from found
+        if direction == "ingress" and not found:
+            blocks = [peer["ipBlock"] for rule in rules if isinstance(rule, dict)
+                      for peer in rule.get("from") or [] if isinstance(peer, dict) and isinstance(peer.get("ipBlock"), dict)]
+            if anyone.admits_most_addresses(blocks):
+                yield Violation(f"{obj.ref}: spec.ingress: its rules together admit most addresses of an IP "
+                                f"family ({anyone.describe(blocks)}); list the CIDRs the traffic really comes from")
 
 
 def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, direction: str) -> Iterator[Violation]:
@@ -89,60 +97,118 @@ def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, directio
         yield Violation(f"{obj.ref}: {where} has no `{peers_key}`, so it admits every peer {side} "
                         f"anywhere, inside the cluster and out; list the peers it is for")
         return
+    peers = [p for p in peers if isinstance(p, dict)]
+    blocks = [p["ipBlock"] for p in peers if isinstance(p.get("ipBlock"), dict)]
+    if direction == "ingress" and anyone.admits_most_addresses(blocks):
+        yield Violation(f"{obj.ref}: {where}.{peers_key} admits most addresses of an IP family "
+                        f"({anyone.describe(blocks)}), inside the cluster and out; list the CIDRs the "
+                        f"traffic really comes from")
+    location = Location(obj=obj.ref, field=where)
     for peer_index, peer in enumerate(peers):
+        if peer.get("namespaceSelector") is None:
+            continue  # the policy's own namespace
         at = f"{where}.{peers_key}[{peer_index}]"
-        if direction == "ingress" and isinstance(peer, dict) and _admits_every_address(peer):
-            yield Violation(f"{obj.ref}: {at}.ipBlock admits every address of an IP family, inside "
-                            f"the cluster and out; list the CIDRs the traffic really comes from")
-        if isinstance(peer, dict) and _admits_every_namespace(obj, peer, at):
+        try:
+            namespaces = parse_selector(peer["namespaceSelector"], location.key("namespaceSelector"))
+            pods = (parse_selector(peer["podSelector"], location.key("podSelector"))
+                    if peer.get("podSelector") is not None else None)
+        except NetguardInputError:
+            continue  # check_policy reported the malformed selector already
+        if anyone.admits_any_namespace(namespaces) and (pods is None or anyone.admits_any_pod(pods)):
             yield Violation(f"{obj.ref}: {at} admits pods of every namespace (its namespaceSelector "
-                            f"matches namespaces nobody has created yet, and no podSelector limits "
-                            f"it); select the namespaces by kubernetes.io/metadata.name and the "
-                            f"pods by their netguard.io/role")
+                            f"matches namespaces nobody has created yet, and its podSelector, if any, "
+                            f"matches pods nobody has labelled); select the namespaces by "
+                            f"kubernetes.io/metadata.name and the pods by their netguard.io/role")
 
 
-def _check_cilium(obj: KubeObject) -> Iterator[Violation]:
+def _check_cilium(obj: KubeObject, settings: dict) -> Iterator[Violation]:
+    unknown = obj.props.unknown_affecting("spec", "specs")
+    if unknown:
+        if settings[config.FAIL_ON_UNKNOWN]:
+            yield Violation(unknown_message(obj.ref, unknown))
+        return
+    clusterwide = obj.kind == "CiliumClusterwideNetworkPolicy"
     specs = [("spec", obj.get("spec"))] + [(f"specs[{i}]", s) for i, s in enumerate(obj.get("specs", default=[]) or [])]
     for where, spec in specs:
-        for rules_key, entities_key in (("ingress", "fromEntities"), ("egress", "toEntities")):
+        for rules_key, side in (("ingress", "from"), ("egress", "to")):
             rules = spec.get(rules_key) if isinstance(spec, dict) else None
             for index, rule in enumerate(rules if isinstance(rules, list) else []):
-                entities = rule.get(entities_key) if isinstance(rule, dict) else None
-                everyone = sorted(set(entities if isinstance(entities, list) else []) & _CILIUM_EVERYONE)
-                if everyone:
-                    yield Violation(f"{obj.ref}: {where}.{rules_key}[{index}].{entities_key} has "
-                                    f"{', '.join(everyone)}, which admits every peer of the cluster or "
-                                    f"beyond; select the endpoints the traffic is for")
+                if isinstance(rule, dict):
+                    yield from _check_cilium_rule(obj, rule, f"{where}.{rules_key}[{index}]", side, clusterwide)
 
 
-def _admits_every_address(peer: dict) -> bool:
-    block = peer.get("ipBlock")
-    if not isinstance(block, dict):
-        return False
-    try:
-        opened = AddressSet.cidr(block.get("cidr")) - AddressSet.of(block.get("except") or [])
-    except (ValueError, TypeError):
-        return False  # check_policy reported the malformed block already
-    return opened.covers_every_address(4) or opened.covers_every_address(6)
+def _check_cilium_rule(obj: KubeObject, rule: dict, at: str, side: str, clusterwide: bool) -> Iterator[Violation]:
+    entities = rule.get(f"{side}Entities")
+    everyone = sorted(set(e for e in (entities if isinstance(entities, list) else []) if isinstance(e, str))
+                      & _CILIUM_EVERYONE)
+    if everyone:
+        yield Violation(f"{obj.ref}: {at}.{side}Entities has {', '.join(everyone)}, which admits every "
+                        f"peer of the cluster or beyond; select the endpoints the traffic is for")
+    if side == "from":
+        cidrs = [{"cidr": c} for c in rule.get("fromCIDR") or [] if isinstance(c, str)]
+        cidrs += [c for c in rule.get("fromCIDRSet") or [] if isinstance(c, dict) and "cidr" in c]
+        if anyone.admits_most_addresses(cidrs):
+            yield Violation(f"{obj.ref}: {at}.fromCIDR/fromCIDRSet admit most addresses of an IP family "
+                            f"({anyone.describe(cidrs)}); list the CIDRs the traffic really comes from")
+    selectors = rule.get(f"{side}Endpoints")
+    for index, raw in enumerate(selectors if isinstance(selectors, list) else []):
+        selector = anyone.cilium_selector(raw)
+        if selector is None:
+            yield Violation(f"{obj.ref}: {at}.{side}Endpoints[{index}] is not a label selector the pack "
+                            f"can read; fix it so that the policy can be checked")
+        elif anyone.cilium_admits_everyone(selector, clusterwide):
+            yield Violation(f"{obj.ref}: {at}.{side}Endpoints[{index}] admits pods of every namespace; "
+                            f"select the endpoints the traffic is for")
 
 
-def _admits_every_namespace(obj: KubeObject, peer: dict, at: str) -> bool:
-    if "namespaceSelector" not in peer or peer["namespaceSelector"] is None:
-        return False
-    location = Location(obj=obj.ref, field=at)
-    try:
-        namespaces = parse_selector(peer["namespaceSelector"], location.key("namespaceSelector"))
-        pods = (parse_selector(peer["podSelector"], location.key("podSelector"))
-                if peer.get("podSelector") is not None else None)
-    except NetguardInputError:
-        return False  # check_policy reported the malformed selector already
-    return namespaces.matches(_UNSEEN_NAMESPACE) and (pods is None or pods.matches(_UNLABELLED_POD))
+def check_stack(args: Any) -> Iterator[Violation]:
+    """The ingress ipBlocks of all the policies that select one pod, together, admit no one family."""
+    settings = config.values(CONFIG, args.get_config())
+    objects = [obj for obj in stack_objects(args)
+               if not any(fnmatch.fnmatchcase(obj.identity, p) for p in settings["exceptions"])]
+    if not anyone.admits_most_addresses(_ingress_blocks(objects)):
+        return  # not even all the stack's ingress blocks together admit most of a family
+    for model in stack_model.build_all(objects):
+        reported = set()
+        by_namespace: dict[str, list] = {}
+        for policy in model.cluster.policies:
+            if "Ingress" in policy.policy_types:
+                by_namespace.setdefault(policy.namespace, []).append(policy)
+        for endpoint in model.cluster.endpoints:
+            blocks, sources = [], set()
+            for policy in by_namespace.get(endpoint.namespace, ()):
+                if not policy.pod_selector.matches(endpoint.labels):
+                    continue
+                for index, rule in enumerate(policy.ingress, start=1):
+                    for peer in rule.peers or ():
+                        if peer.ip_block is not None:
+                            blocks.append({"cidr": str(peer.ip_block.cidr), "except": [str(e) for e in peer.ip_block.excepts]})
+                            sources.add(f"NetworkPolicy {policy.id} rule {index}")
+            described = model.describe(endpoint)
+            if len(sources) > 1 and described not in reported and anyone.admits_most_addresses(blocks):
+                reported.add(described)
+                yield Violation(f"{described}: the ingress ipBlocks of {', '.join(sorted(sources))} together "
+                                f"admit most addresses of an IP family; list the CIDRs the traffic really "
+                                f"comes from", model.urn_of(endpoint))
 
 
-POLICY = ResourceValidationPolicy(
-    name=NAME,
-    description="No NetworkPolicy rule admits every peer or every namespace.",
+def _ingress_blocks(objects) -> list:
+    blocks = []
+    for obj in objects:
+        if not network_policies.is_network_policy(obj):
+            continue
+        rules = obj.get("spec", "ingress")
+        for rule in rules if isinstance(rules, list) else []:
+            peers = rule.get("from") if isinstance(rule, dict) else None
+            blocks += [p["ipBlock"] for p in peers or [] if isinstance(p, dict) and isinstance(p.get("ipBlock"), dict)]
+    return blocks
+
+
+POLICY = ResourceAndStackValidationPolicy(
+    NAME,
+    "No NetworkPolicy rule admits every peer or every namespace.",
+    validate_resource=guarded(check),
+    validate_stack=guarded(check_stack),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=CONFIG,
-    validate=guarded(check),
 )

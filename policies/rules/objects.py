@@ -27,7 +27,8 @@ WORKLOAD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
 CLUSTER_SCOPED_KINDS = frozenset({
     "Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
     "CiliumClusterwideNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
-    "ClusterNetworkPolicy", "GlobalNetworkPolicy", "Node", "PersistentVolume", "StorageClass",
+    "ClusterNetworkPolicy", "GlobalNetworkPolicy", "GlobalNetworkSet", "StagedGlobalNetworkPolicy", "Tier",
+    "ClusterGroup", "CiliumCIDRGroup", "Node", "PersistentVolume", "StorageClass",
 })
 
 
@@ -43,6 +44,7 @@ class KubeObject:
     name: Any                 # str, or UNKNOWN
     props: PlainProps
     patch: bool = False       # a server-side-apply patch (`NetworkPolicyPatch`) of an object of `kind`
+    cluster: str = ""         # the cluster its Kubernetes provider targets ("" for the ambient one)
 
     @property
     def api_version(self) -> str:
@@ -100,18 +102,52 @@ def parse_type_token(resource_type: str) -> Optional[tuple[str, str, str]]:
     if len(parts) != 3 or parts[0] != "kubernetes":
         return None
     module, kind = parts[1], parts[2]
-    if "/" not in module or kind.endswith("List") and kind != "List":
+    if "/" not in module:
         return None
     group, _, version = module.rpartition("/")
     if group == "core":
         group = ""
+    if group == "helm.sh" and kind == "Release":
+        return group, version, kind  # a Release's manifests are installed unseen: the pack must know
     if group == "helm.sh" or group.startswith("kustomize") or group == "yaml":
         return None
     return group, version, kind
 
 
+def kube_objects(resource_type: str, props: PlainProps, urn: str, logical_name: str,
+                 default_namespace: str = "default", cluster: str = "") -> list[KubeObject]:
+    """The objects a Pulumi resource declares: one, or each item of a typed list (`DeploymentList`).
+
+    A list resource creates every item, so each is checked as if declared alone; an item that is
+    unknown at preview stands for an object whose every field is unknown.
+    """
+    parsed = parse_type_token(resource_type)
+    if parsed is None:
+        return []
+    group, version, kind = parsed
+    if not (kind.endswith("List") and len(kind) > len("List")):
+        found = kube_object(resource_type, props, urn, logical_name, default_namespace, cluster)
+        return [found] if found is not None else []
+    item_type = f"kubernetes:{group or 'core'}/{version}:{kind[:-len('List')]}"
+    items = props.value.get("items")
+    if not isinstance(items, list):
+        items = [UNKNOWN] if "items" in props.unknown_paths else []
+    objects = []
+    for index, item in enumerate(items):
+        at = f"items[{index}]"
+        if not isinstance(item, dict):
+            item_props = PlainProps({"metadata": UNKNOWN, "spec": UNKNOWN}, ("metadata", "spec"))
+        else:
+            paths = tuple(p[len(at) + 1:] for p in props.unknown_paths if p.startswith(at + "."))
+            item_props = PlainProps(item, paths)
+        found = kube_object(item_type, item_props, urn, f"{logical_name}[{index}]", default_namespace, cluster)
+        if found is not None:
+            objects.append(found)
+    return objects
+
+
 def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: str,
-                default_namespace: str = "default") -> Optional[KubeObject]:
+                default_namespace: str = "default", cluster: str = "") -> Optional[KubeObject]:
     """The Kubernetes object a Pulumi resource declares, or None for any other resource."""
     parsed = parse_type_token(resource_type)
     if parsed is None:
@@ -126,6 +162,9 @@ def kube_object(resource_type: str, props: PlainProps, urn: str, logical_name: s
     # the logical name is the closest stable identity a rule can report.
     name = metadata.get("name") or logical_name
     namespace: Any = None
-    if kind not in CLUSTER_SCOPED_KINDS:
+    if group == "helm.sh":
+        name = props.value.get("name") or logical_name
+        namespace = props.value.get("namespace") or default_namespace
+    elif kind not in CLUSTER_SCOPED_KINDS:
         namespace = metadata.get("namespace") or default_namespace
-    return KubeObject(urn, group, version, kind, namespace, name, props, patch)
+    return KubeObject(urn, group, version, kind, namespace, name, props, patch, cluster)

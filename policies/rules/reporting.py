@@ -42,3 +42,35 @@ def guarded(check: Callable[..., Iterable[Violation]]) -> Callable[[object, Repo
             report_violation(violation.message, violation.urn)
 
     return validate
+
+
+def left_out_message(item, rule: str) -> str:
+    """Why a rule cannot verify an object it had to leave out of the model, and what to do."""
+    from . import kinds, stack_model  # late: reporting is imported by every rule module
+
+    obj = item.obj
+    if item.why == stack_model.UNKNOWN_AT_PREVIEW:
+        return unknown_message(obj.ref, [item.reason])
+    if item.why == stack_model.MALFORMED:
+        return f"{item.reason}; {rule} cannot check what the engine cannot read: fix the field"
+    kind = kinds.kind_name(obj)
+    return (f"cannot verify: {obj.ref}: {item.reason}; until the pack models it, review it and list "
+            f"`{kind}` (or `{kind} {obj.identity}`) in {rule}'s reviewedKinds")
+
+
+def in_cluster(models, model, message: str) -> str:
+    """A message about one of several clusters names it."""
+    if len(models) < 2:
+        return message
+    return f"cluster {model.name or 'of the default provider'}: {message}"
+
+
+def config_problem(rule: str, settings: dict) -> Optional[str]:
+    """A cluster setting that is not a list of CIDRs makes the rule fail closed, naming the key."""
+    from . import stack_model
+
+    try:
+        stack_model.pod_networks(settings)
+    except (ValueError, TypeError) as error:
+        return f"{rule} config: podCidrs/serviceCidrs has a value that is not a CIDR ({error}); nothing can be checked"
+    return None

@@ -7,20 +7,21 @@ it is opened: a flow policy, a namespaceSelector with matchExpressions, a pod le
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from netguard import labels
-from netguard.ports import PROTOCOLS, PortRange
+from netguard.analysis import Analyzer
 
 from . import config, stack_model
 from .inputs import stack_objects
-from .reporting import Violation, guarded, unknown_message
+from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message
 
 NAME = "role-isolation"
 
-CONFIG = config.schema({
+CONFIG = config.cluster_schema({
     "forbiddenRolePairs": {
         "type": "array",
         "items": {
@@ -39,15 +40,46 @@ CONFIG = config.schema({
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
     pairs = [(p.get("from"), p.get("to")) for p in settings["forbiddenRolePairs"]]
-    model = stack_model.build(stack_objects(args))
-    if settings[config.FAIL_ON_UNKNOWN]:
-        for item in model.left_out:
-            if item.unknown:
-                yield Violation(unknown_message(item.obj.ref, [item.reason]) +
-                                "; role isolation depends on it", item.obj.urn)
-    connected = {(src, dst) for src, dst, _, _ in model.analyzer.matrix(deciding_probes(model))}
+    problem = config_problem(NAME, settings)
+    if problem:
+        yield Violation(problem)
+        return
+    models = stack_model.build_all(stack_objects(args), settings)
+    for model in models:
+        for violation in _check_cluster(model, pairs, settings):
+            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+
+
+def _check_cluster(model: stack_model.StackModel, pairs, settings: dict) -> Iterator[Violation]:
+    for item in model.left_out:
+        if item.unknown and not settings[config.FAIL_ON_UNKNOWN]:
+            continue
+        yield Violation(left_out_message(item, NAME) + "; role isolation depends on it", item.obj.urn)
+    roles = {role for pair in pairs for role in pair}
+    if not any(e.labels.get(labels.ROLE) in roles for e in model.cluster.endpoints):
+        return
+    connected = _connected_on_some_port(model)
+    reported: set[tuple[str, str]] = set()
     for source_role, target_role in pairs:
-        yield from _check_pair(model, source_role, target_role, connected)
+        for violation in _check_pair(model, source_role, target_role, connected):
+            key = violation.key
+            if key not in reported:
+                reported.add(key)
+                yield Violation(violation.message, violation.urn)
+
+
+def _connected_on_some_port(model: stack_model.StackModel) -> set[tuple[str, str]]:
+    """Pairs some port connects, found by one whole-matrix run over the policies without ports.
+
+    A pair connects on some port only if it connects when every rule admits every port; the
+    exact ports of the few such pairs of forbidden roles are then computed pair by pair. This
+    keeps the work linear in the policies' size, however many port entries they list.
+    """
+    portless = replace(model.cluster, policies=tuple(
+        replace(p, ingress=tuple(replace(r, ports=None) for r in p.ingress),
+                egress=tuple(replace(r, ports=None) for r in p.egress))
+        for p in model.cluster.policies))
+    return {(src, dst) for src, dst, _, _ in Analyzer(portless).matrix([(1, "TCP")])}
 
 
 def _with_role(model: stack_model.StackModel, role: str) -> list:
@@ -63,27 +95,11 @@ def _with_role(model: stack_model.StackModel, role: str) -> list:
     return chosen
 
 
-def deciding_probes(model: stack_model.StackModel) -> list[tuple[int, str]]:
-    """Ports that stand for every port: if a pair connects on any port, it connects on one of these.
-
-    What a pair may use is an intersection of unions of port ranges (rule ranges, named ports
-    resolved to container ports, or all ports from 1). The lowest port of a non-empty intersection
-    is the lowest port of one of those ranges, so probing each range's first port, each declared
-    container port and port 1, per protocol, finds every connected pair with the engine's fast
-    whole-matrix evaluation instead of one evaluation per pair and port.
-    """
-    firsts = {(1, protocol) for protocol in PROTOCOLS}
-    firsts |= {(p.port, p.protocol) for e in model.cluster.endpoints for p in e.ports}
-    for policy in model.cluster.policies:
-        for rule in (*policy.ingress, *policy.egress):
-            firsts |= {(m.first, m.protocol) for m in rule.ports or () if isinstance(m, PortRange)}
-    return sorted(firsts)
-
-
 def _check_pair(model: stack_model.StackModel, source_role: str, target_role: str,
                 connected: set[tuple[str, str]]) -> Iterator[Violation]:
+    targets = _with_role(model, target_role)
     for source in _with_role(model, source_role):
-        for target in _with_role(model, target_role):
+        for target in targets:
             if source.id == target.id or (source.id, target.id) not in connected:
                 continue
             open_ports = {protocol: ports for protocol, ports in
@@ -94,11 +110,23 @@ def _check_pair(model: stack_model.StackModel, source_role: str, target_role: st
             port = ports.ranges()[0][0]
             reasons = model.analyzer.explain(source.id, target.id, port, protocol).to_text()
             opened = "; ".join(f"{p} {_ranges(s)}" for p, s in sorted(open_ports.items()))
-            yield Violation(
-                f"{source_role} {source.id} can reach {target_role} {target.id} ({opened}), "
+            yield _Finding(
+                f"{source_role} {_name(model, source)} can reach {target_role} {_name(model, target)} ({opened}), "
                 f"which {NAME} forbids. Why: {' | '.join(line.strip() for line in reasons.splitlines())}. "
                 f"Remove or narrow the rules named above so that no {source_role} pod is admitted",
-                model.urn_of(target))
+                model.urn_of(target), (model.describe(source), model.describe(target)))
+
+
+@dataclass(frozen=True)
+class _Finding:
+    message: str
+    urn: object
+    key: tuple[str, str]  # the two objects: witnesses of one workload are reported once
+
+
+def _name(model: stack_model.StackModel, endpoint) -> str:
+    """The object's `namespace/name`, whichever of its witness pods the engine found."""
+    return model.describe(endpoint).split(" ", 1)[1]
 
 
 def _ranges(ports) -> str:

@@ -1,36 +1,54 @@
-"""The engine's model of a whole stack, and what had to be left out of it.
+"""The engine's model of a stack, one per cluster, and what had to be left out of it.
 
 A stack rule reasons about effective connectivity, so it needs every Namespace, NetworkPolicy and
-workload of the stack in one engine Cluster. An object whose identity, selectors, rules or pod
-labels are unknown at preview, or that the engine rejects, cannot be modelled: it is left out and
-listed, so that each rule can say what it could not verify instead of passing in silence.
+pod of a cluster in one engine Cluster. Each Kubernetes provider's objects are their own cluster
+(`inputs.cluster_key`). Unknowns are made explicit first (`unknowns.py`): workloads become
+witness pods, peers widen to the namespaces and pods they could match. An object that cannot be
+modelled (unknown at preview, malformed, a kind the engine does not evaluate, pods the pack cannot
+see) is left out and listed, so that each rule says what it could not verify instead of passing.
+
+The engine sees only Pods, named so that no two objects collide: a workload's first witness is
+`namespace/name`; other witnesses and objects of another kind with the same name get a suffix no
+Kubernetes name can have. ``origin`` maps every endpoint back to the object that declares it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from netguard.analysis import Analyzer
 from netguard.errors import NetguardInputError
 from netguard.loader import build_cluster
-from netguard.model import Cluster
+from netguard.model import Cluster, Endpoint
 
-from . import network_policies
+from . import config, kinds, network_policies, pod_templates
+from .cidrset import AddressSet
 from .objects import KubeObject
 from .props import UNKNOWN
+from .unknowns import Unknowns, Vocabulary, witnesses
 
 # A pod that nobody has labelled yet, added to each namespace that holds workloads when a rule
-# must speak for every pod of the namespace, not only the ones the stack declares.
-NEW_POD_NAME = "netguard-any-new-pod"
+# must speak for every pod of the namespace. Its name is no valid Kubernetes name: no user pod
+# can take it.
+NEW_POD_NAME = "<any new pod>"
+
+UNKNOWN_AT_PREVIEW, MALFORMED, UNMODELLED = "unknown", "malformed", "unmodelled"
 
 
 @dataclass(frozen=True)
 class LeftOut:
     obj: KubeObject
     reason: str
-    unknown: bool  # True: unknown at preview; False: malformed
+    unknown: bool  # True: unknown at preview (failOnUnknown: false defers it)
+    why: str = UNKNOWN_AT_PREVIEW  # UNKNOWN_AT_PREVIEW, MALFORMED or UNMODELLED
+
+
+@dataclass(frozen=True)
+class Origin:
+    obj: Optional[KubeObject]  # None for the pack's own new pod
+    field: str                 # the pod template it comes from
 
 
 @dataclass(frozen=True)
@@ -39,82 +57,258 @@ class StackModel:
     analyzer: Analyzer
     objects: tuple[KubeObject, ...]
     left_out: tuple[LeftOut, ...]
+    origins: Optional[Mapping[str, Origin]] = None
+    name: str = ""  # the cluster's key; "" for the ambient cluster
+
+    def origin(self, endpoint: Endpoint) -> Optional[Origin]:
+        return (self.origins or {}).get(endpoint.id)
+
+    def urn_of(self, endpoint: Endpoint) -> Optional[str]:
+        """The URN of the resource that declares an engine endpoint, to attach a violation to it."""
+        origin = self.origin(endpoint)
+        return origin.obj.urn if origin is not None and origin.obj is not None else None
+
+    def describe(self, endpoint: Endpoint) -> str:
+        """How a reviewer names the endpoint's object: `Deployment ns/name`."""
+        origin = self.origin(endpoint)
+        if origin is None or origin.obj is None:
+            return f"any new pod of {endpoint.namespace}"
+        return origin.obj.ref
+
+    def is_new_pod(self, endpoint: Endpoint) -> bool:
+        origin = self.origin(endpoint)
+        return origin is not None and origin.obj is None
 
     @cached_property
-    def _by_kind_and_id(self) -> dict[tuple[str, str], KubeObject]:
-        return {(obj.kind, obj.identity): obj for obj in reversed(self.objects)}  # first one wins
+    def _by_ref(self) -> dict:
+        return {(obj.kind, obj.identity): obj for obj in reversed(self.objects)}
 
     def object_of(self, kind: str, object_id: str) -> Optional[KubeObject]:
-        return self._by_kind_and_id.get((kind, object_id))
-
-    def urn_of(self, endpoint) -> Optional[str]:
-        """The URN of the resource that declares an engine endpoint, to attach a violation to it."""
-        obj = self.object_of(endpoint.kind, endpoint.id)
-        return obj.urn if obj is not None else None
+        return self._by_ref.get((kind, object_id))
 
     def workload_namespaces(self) -> set[str]:
         """Namespaces that hold a workload, including left-out workloads whose namespace is known."""
-        found = {e.namespace for e in self.cluster.endpoints
-                 if not e.external and e.name != NEW_POD_NAME}
+        found = {e.namespace for e in self.cluster.endpoints if not e.external and not self.is_new_pod(e)}
         found |= {item.obj.namespace for item in self.left_out
-                  if item.obj.is_workload and isinstance(item.obj.namespace, str)}
+                  if _runs_pods(item.obj) and isinstance(item.obj.namespace, str)}
         return found
 
 
-def build(objects: Iterable[KubeObject], *, with_new_pods: bool = False) -> StackModel:
-    objects = tuple(objects)
-    usable: list[KubeObject] = []
-    left_out: list[LeftOut] = []
+def build_all(objects: Iterable[KubeObject], settings: Optional[Mapping[str, Any]] = None, *,
+              with_new_pods: bool = False) -> list[StackModel]:
+    """One model per cluster, in the order the clusters first appear."""
+    settings = dict(settings or {})
+    by_cluster: dict[str, list[KubeObject]] = {}
     for obj in objects:
-        if not _modelled(obj):
+        by_cluster.setdefault(obj.cluster, []).append(obj)
+    if not by_cluster:
+        by_cluster[""] = []
+    return [_build(name, group, settings, with_new_pods) for name, group in by_cluster.items()]
+
+
+def build(objects: Iterable[KubeObject], *, with_new_pods: bool = False) -> StackModel:
+    """The model of a stack of one cluster (every object in one, whatever its provider)."""
+    objects = [obj for obj in objects]
+    return _build("", objects, {}, with_new_pods)
+
+
+def pod_networks(settings: Mapping[str, Any]) -> AddressSet:
+    """Where pod and Service IPs may lie; raises ValueError for a value that is not a CIDR."""
+    pods = settings.get(config.POD_CIDRS, config.CLUSTER_PROPERTIES[config.POD_CIDRS]["default"])
+    services = settings.get(config.SERVICE_CIDRS, config.CLUSTER_PROPERTIES[config.SERVICE_CIDRS]["default"])
+    return AddressSet.of([*pods, *services])
+
+
+def _runs_pods(obj: KubeObject) -> bool:
+    return pod_templates.runs_pods(obj) or kinds.may_run_unseen_pods(obj, False)
+
+
+def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: bool) -> StackModel:
+    reviewed = settings.get(config.REVIEWED_KINDS) or []
+    left_out: list[LeftOut] = []
+    namespaces, policies, workloads = [], [], []
+    policy_ids: set[str] = set()
+    namespace_names: set = set()
+    for obj in objects:
+        if kinds.is_inert_policy(obj):
+            continue  # a kind no API server serves: it cannot exist, so it neither isolates nor allows
+        problem = _left_out(obj)
+        if problem is not None:
+            if not (problem.why == UNMODELLED and kinds.is_reviewed(obj, reviewed)):
+                left_out.append(problem)  # config may relax only what the pack does not model
+        elif obj.kind == "Namespace" and obj.group == "":
+            if obj.name in namespace_names:
+                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate Namespace {obj.name} (two resources declare "
+                                        "it in one cluster)", unknown=False, why=MALFORMED))
+                continue
+            namespaces.append(obj)
+            namespace_names.add(obj.name)
+        elif kinds.is_modelled_policy(obj):
+            if obj.identity in policy_ids:
+                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate NetworkPolicy {obj.identity} (two resources "
+                                        "declare it; one would overwrite the other)", unknown=False, why=MALFORMED))
+                continue
+            policies.append(obj)
+            policy_ids.add(obj.identity)
+        elif pod_templates.runs_pods(obj):
+            workloads.append(obj)
+    parsed = [network_policies.parse(obj) for obj in policies]
+    vocabulary = Vocabulary.of(
+        s for p in parsed for s in (p.pod_selector, *(peer.pod_selector for rule in (*p.ingress, *p.egress)
+                                                      for peer in rule.peers or () if peer.pod_selector)))
+    manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces]
+    origins: dict[str, Origin] = {}
+    named_ports_unknown = []
+    taken: set[str] = set()
+    for obj in workloads:
+        pods, problem = _witness_pods(obj, vocabulary, taken, origins)
+        if problem is not None:
+            left_out.append(problem)
             continue
-        if obj.patch:
-            # A patch changes an object the stack may not declare in full: its effect is unknowable here.
-            left_out.append(LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True))
-            continue
-        unknown = obj.props.unknown_affecting(*_decisive_fields(obj))
-        if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
-            paths = unknown or ("metadata",)
-            left_out.append(LeftOut(obj, ", ".join(paths), unknown=True))
-            continue
-        complaint = _complaint(obj)
-        if complaint:
-            left_out.append(LeftOut(obj, complaint, unknown=False))
-            continue
-        usable.append(obj)
-    manifests = [(obj.urn, obj.manifest()) for obj in usable]
+        manifests += pods
+        if any(shape.ports_unknown for shape in pod_templates.shapes(obj)):
+            named_ports_unknown.append(obj)
     if with_new_pods:
-        namespaces = {obj.namespace for obj in usable if obj.is_workload}
-        namespaces |= {item.obj.namespace for item in left_out
-                       if item.obj.is_workload and isinstance(item.obj.namespace, str)}
-        manifests += [(f"new pods of {ns}", _new_pod(ns)) for ns in sorted(namespaces)]
+        spots = {obj.namespace for obj in workloads} | {item.obj.namespace for item in left_out
+                                                         if _runs_pods(item.obj) and isinstance(item.obj.namespace, str)}
+        for namespace in sorted(spots):
+            manifests.append((f"new pods of {namespace}", _pod(namespace, NEW_POD_NAME, {}, None)))
+            origins[f"{namespace}/{NEW_POD_NAME}"] = Origin(None, "")
+    declared = {obj.name for obj in namespaces}
+    mentioned = {namespace for _, m in manifests if (namespace := m["metadata"].get("namespace"))}
+    mentioned |= {obj.namespace for obj in policies}
+    unknowns = Unknowns(frozenset(mentioned - declared) | _unknown_namespaces(left_out), pod_networks(settings))
     cluster = build_cluster(manifests)
-    return StackModel(cluster, Analyzer(cluster), objects, tuple(left_out))
+    cluster = replace(cluster, policies=tuple(sorted((unknowns.widen(p) for p in parsed), key=lambda p: p.id)))
+    if any(p.ports and any(getattr(m, "name", None) for m in p.ports)
+           for policy in parsed for p in (*policy.ingress, *policy.egress)):
+        for obj in named_ports_unknown:
+            left_out.append(LeftOut(obj, "its serving runtime's containers (and their named ports) are not in "
+                                    "the stack", unknown=False, why=UNMODELLED))
+    return StackModel(cluster, Analyzer(cluster), tuple(objects), tuple(left_out), origins, name)
 
 
-def _modelled(obj: KubeObject) -> bool:
-    return obj.kind == "Namespace" or obj.is_workload or network_policies.is_network_policy(obj)
+def _unknown_namespaces(left_out: list[LeftOut]) -> frozenset[str]:
+    """Namespaces whose manifest was left out: their labels are as unknown as undeclared ones'."""
+    return frozenset(item.obj.name for item in left_out
+                     if item.obj.kind == "Namespace" and isinstance(item.obj.name, str))
+
+
+def _left_out(obj: KubeObject) -> Optional[LeftOut]:
+    if kinds.allows_traffic_unmodelled(obj):
+        return LeftOut(obj, f"{obj.api_version} {obj.kind} may allow traffic the pack does not model",
+                       unknown=False, why=UNMODELLED)
+    workload = pod_templates.runs_pods(obj)
+    if not workload and not (obj.kind == "Namespace" and obj.group == "") and not kinds.is_modelled_policy(obj):
+        if kinds.may_run_unseen_pods(obj, False):
+            what = ("a Helm Release installs manifests the pack never sees" if kinds.kind_name(obj) == kinds.HELM_RELEASE
+                    else f"{obj.api_version} {obj.kind} is a custom resource that may run pods the pack does not see")
+            return LeftOut(obj, what, unknown=False, why=UNMODELLED)
+        return None
+    if obj.patch:
+        # A patch changes an object the stack may not declare in full: its effect is unknowable here.
+        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True)
+    unknown = obj.props.unknown_affecting(*_decisive_fields(obj))
+    if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
+        return LeftOut(obj, ", ".join(unknown or ("metadata",)), unknown=True)
+    if workload:
+        for shape in pod_templates.shapes(obj):
+            if shape.unseen:
+                return LeftOut(obj, shape.unseen, unknown=False, why=UNMODELLED)
+    complaint = _complaint(obj)
+    if complaint:
+        return LeftOut(obj, complaint, unknown=False, why=MALFORMED)
+    return None
 
 
 def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
     if obj.kind == "Namespace":
         return ("metadata.name", "metadata.labels")
-    if obj.is_workload:
-        template = ".".join(obj.pod_template_path())
-        prefix = f"{template}." if template else ""
-        return ("metadata.name", "metadata.namespace", f"{prefix}metadata.labels",
-                f"{prefix}spec.containers[*].ports", "status.podIP")
+    if pod_templates.runs_pods(obj):
+        fields = ["metadata.name", "metadata.namespace", "status.podIP"]
+        for shape in pod_templates.shapes(obj):
+            prefix = f"{shape.field}." if shape.field else ""
+            fields += [f"{prefix}metadata.labels", f"{prefix}spec.containers[*].ports",
+                       f"{prefix}spec.initContainers[*].ports", f"{prefix}spec.initContainers[*].restartPolicy"]
+        if obj.group not in ("", "apps", "batch"):
+            fields.append("spec")  # an operator's own fields decide which pods it runs
+        elif obj.kind in ("Job", "CronJob"):
+            fields += ["spec.completionMode", "spec.jobTemplate.spec.completionMode"]
+        return tuple(fields)
     return ("metadata.name", "metadata.namespace", "spec")
 
 
 def _complaint(obj: KubeObject) -> Optional[str]:
+    """The engine's complaint about an object, naming its field; None when it is well formed."""
     try:
-        build_cluster([(obj.urn, obj.manifest())])
+        if kinds.is_modelled_policy(obj):
+            network_policies.parse(obj)
+        else:
+            build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
     except NetguardInputError as error:
         return str(error)
+    if not pod_templates.runs_pods(obj):
+        return None
+    for shape in pod_templates.shapes(obj):
+        try:
+            build_cluster([(obj.urn, _pod(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])
+        except NetguardInputError as error:
+            where = f"{shape.field}." if shape.field else ""
+            return f"{obj.ref}: {where}{error.field}: {error.problem}"
     return None
 
 
-def _new_pod(namespace: str) -> dict:
+def _witness_pods(obj: KubeObject, vocabulary: Vocabulary, taken: set[str],
+                  origins: dict[str, Origin]) -> tuple[list[tuple[str, dict]], Optional[LeftOut]]:
+    pods = []
+    namespace = str(obj.namespace)
+    for shape in pod_templates.shapes(obj):
+        label_sets = witnesses(shape, vocabulary)
+        if label_sets is None:
+            return [], LeftOut(obj, f"{shape.field or 'its pod'}: its pods carry labels whose values the pack "
+                               "cannot know, and the stack's selectors tell apart too many of them to check each",
+                               unknown=False, why=UNMODELLED)
+        for labels in label_sets:
+            name = _unique_name(obj, namespace, taken)
+            origins[f"{namespace}/{name}"] = Origin(obj, shape.field)
+            pods.append((obj.urn, _pod(namespace, name, labels, shape.spec)))
+    return pods, None
+
+
+def _unique_name(obj: KubeObject, namespace: str, taken: set[str]) -> str:
+    candidates = [str(obj.name), f"{obj.name} ({obj.kind})"]
+    n = 1
+    while True:
+        for name in candidates:
+            if (namespace, name) not in taken:
+                taken.add((namespace, name))
+                return name
+        n += 1
+        candidates = [f"{obj.name} ({obj.kind} pod {n})"]
+
+
+def _pod(namespace: str, name: str, labels: Mapping[str, str], spec: Any) -> dict:
+    """A Pod manifest for the engine: the labels, and the ports of its serving containers.
+
+    Native sidecars (initContainers with restartPolicy Always) run beside the containers for the
+    pod's whole life, so their ports are the pod's ports: a named port may resolve to them. CNIs
+    differ on this; counting them admits more, never less, which is the sound side.
+    """
+    containers: list = []
+    if isinstance(spec, Mapping):
+        if spec.get("containers") is not None:
+            containers.append(spec.get("containers"))
+        inits = spec.get("initContainers")
+        if isinstance(inits, list):
+            containers.append([c for c in inits if isinstance(c, Mapping) and c.get("restartPolicy") == "Always"])
+    flat = []
+    for group in containers:
+        if not isinstance(group, list):
+            flat.append(group)  # let the engine name the field that is not a list
+            continue
+        flat.extend(group)
     return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": NEW_POD_NAME, "namespace": namespace}}
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "spec": {"containers": [{"name": f"c{i}", "ports": c.get("ports") if isinstance(c, Mapping) else c}
+                                    if isinstance(c, Mapping) else c for i, c in enumerate(flat)]}
+            if spec is not None else None}

@@ -15,8 +15,8 @@ from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
 
 from netguard import labels
 
-from . import config
-from .inputs import resource_object
+from . import config, pod_templates
+from .inputs import resource_objects
 from .objects import KubeObject
 from .props import UNKNOWN
 from .reporting import Violation, guarded, unknown_message
@@ -43,24 +43,35 @@ _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 def check(args: Any) -> Iterator[Violation]:
-    obj = resource_object(args)
-    if obj is None or not obj.is_workload:
+    for obj in resource_objects(args):  # one, or each item of a list resource
+        yield from _check_one(obj, args)
+
+
+def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
+    if obj is None or not (obj.is_workload or pod_templates.runs_pods(obj)):
         return
     settings = config.values(CONFIG, args.get_config())
-    yield from check_workload(obj, settings)
+    if obj.is_workload and pod_templates.core_template_path(obj) is not None:
+        yield from check_workload(obj, settings)
+        return
+    # A custom resource: each of its pod templates, as a workload's.
+    for shape in pod_templates.shapes(obj):
+        if shape.template_path is not None:
+            yield from check_workload(obj, settings, shape.template_path)
 
 
-def check_workload(obj: KubeObject, settings: dict) -> Iterator[Violation]:
-    base = obj.pod_template_path()
-    prefix = ".".join(base)
+def check_workload(obj: KubeObject, settings: dict, template_path: tuple | None = None) -> Iterator[Violation]:
+    base = obj.pod_template_path() if template_path is None else template_path
+    prefix = pod_templates.field_path(base)
     template_field = prefix or "the pod"
 
     def field(*rest: str) -> str:
-        return ".".join((*base, *rest))
+        return pod_templates.field_path((*base, *rest))
 
     decisive = [field("metadata", "labels"), field("spec", "serviceAccountName"),
                 field("spec", "serviceAccount"), field("spec", "automountServiceAccountToken"),
-                field("spec", "hostNetwork"), *(field("spec", f"{name}[*].ports") for name in _CONTAINER_LISTS)]
+                field("spec", "hostNetwork"), field("spec", "volumes"),
+                *(field("spec", f"{name}[*].ports") for name in _CONTAINER_LISTS)]
     unknown = obj.props.unknown_affecting(*decisive)
     if unknown and settings[config.FAIL_ON_UNKNOWN]:
         yield Violation(unknown_message(obj.ref, unknown))
@@ -100,12 +111,29 @@ def _check_service_account(obj: KubeObject, spec: dict, field, settings: dict) -
         yield Violation(f"{obj.ref}: {field('spec', 'serviceAccountName')} is "
                         f"{'missing' if not account else repr(account)}, so the pod runs as the "
                         f"namespace's default service account; give the workload its own")
+    if _automount_allowed(obj, settings):
+        return
+    yield from _check_projected_tokens(obj, spec, field)
     automount = spec.get("automountServiceAccountToken")
-    if automount is False or automount is UNKNOWN or _automount_allowed(obj, settings):
+    if automount is False or automount is UNKNOWN:
         return
     state = "not set (Kubernetes mounts the token by default)" if automount is None else repr(automount)
     yield Violation(f"{obj.ref}: {field('spec', 'automountServiceAccountToken')} is {state}; set it "
                     f"to false, or allow this workload in {NAME}'s allowTokenAutomount config")
+
+
+def _check_projected_tokens(obj: KubeObject, spec: dict, field) -> Iterator[Violation]:
+    """A projected serviceAccountToken volume mounts a token whatever automount says."""
+    volumes = spec.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        projected = volume.get("projected") if isinstance(volume, dict) else None
+        sources = projected.get("sources") if isinstance(projected, dict) else None
+        for n, source in enumerate(sources if isinstance(sources, list) else []):
+            if isinstance(source, dict) and source.get("serviceAccountToken") is not None:
+                yield Violation(
+                    f"{obj.ref}: {field('spec', 'volumes')}[{index}].projected.sources[{n}].serviceAccountToken "
+                    f"mounts a service account token even with automountServiceAccountToken: false; remove "
+                    f"it, or allow this workload in {NAME}'s allowTokenAutomount config")
 
 
 def _automount_allowed(obj: KubeObject, settings: dict) -> bool:

@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
-from pulumi_policy import (PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
+from pulumi_policy import (PolicyProviderResource, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
                            ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy)
 from pulumi_policy.policy import PolicyCustomTimeouts
 from pulumi_policy.proxy import unknown_checking_proxy
@@ -26,10 +26,24 @@ class Resource:
     props: Mapping[str, Any]
     urn: str = ""
     parent: Optional[str] = None
+    provider: Optional["Provider"] = None
 
     @property
     def full_urn(self) -> str:
         return self.urn or f"urn:pulumi:test::ai-netguard::{self.type}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """An explicit Kubernetes provider: its name and settings (kubeconfig, context, namespace, ...)."""
+
+    name: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    def policy_resource(self) -> PolicyProviderResource:
+        return PolicyProviderResource("pulumi:providers:kubernetes", unknown_checking_proxy(dict(self.props)),
+                                      f"urn:pulumi:test::ai-netguard::pulumi:providers:kubernetes::{self.name}",
+                                      self.name)
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,10 @@ def _as_over_grpc(value: Any) -> Any:
     return value
 
 
+def _provider(resource: Resource) -> Optional[PolicyProviderResource]:
+    return resource.provider.policy_resource() if resource.provider is not None else None
+
+
 def _proxied(resource: Resource):
     return unknown_checking_proxy(_as_over_grpc(resource.props))
 
@@ -82,12 +100,13 @@ def run(resources: Iterable[Resource], config: Optional[Mapping[str, Mapping]] =
         if isinstance(policy, ResourceValidationPolicy):
             for resource in resources:
                 args = ResourceValidationArgs(resource.type, _proxied(resource), resource.full_urn,
-                                              resource.name, _options(resource.parent), None, policy_config)
+                                              resource.name, _options(resource.parent), _provider(resource),
+                                              policy_config)
                 policy.validate(args, lambda message, urn=None, r=resource, p=policy:
                                 found.append(Found(p.name, message, urn or r.full_urn)))
         if isinstance(policy, StackValidationPolicy):
             stack = [PolicyResource(r.type, _proxied(r), r.full_urn, r.name, _options(r.parent),
-                                    None, None, [], {}) for r in resources]
+                                    _provider(r), None, [], {}) for r in resources]
             policy.validate(StackValidationArgs(stack, policy_config),
                             lambda message, urn=None, p=policy: found.append(Found(p.name, message, urn)))
     return found

@@ -32,6 +32,14 @@ def replace(objects: list[dict], kind: str, ns: str, name: str, new: dict) -> li
     return without(objects, kind, ns, name) + [new]
 
 
+STACK_RULES = ("namespace-default-deny", "role-isolation", "egress-allowlist")
+
+
+def reviewed(*patterns: str) -> dict:
+    """Config that lets the stack rules accept kinds the pack does not model, once reviewed."""
+    return {rule: {"reviewedKinds": list(patterns)} for rule in STACK_RULES}
+
+
 def test_the_base_stack_passes_every_rule():
     assert violations(m.base_stack()) == {}
 
@@ -112,9 +120,12 @@ def test_egress_to_every_peer_is_rejected_and_exceptions_are_honoured():
 
 
 def test_a_malformed_network_policy_is_a_violation_naming_the_field():
-    broken = m.network_policy("ai-serving", "broken", {"ingress": [{"from": [{"podSelector": {}}]}]})
-    found = only(violations(m.base_stack() + [broken]), "no-allow-all")
-    assert "spec.podSelector" in found[0].message
+    broken = m.network_policy("ai-serving", "broken", {
+        "podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.300/8"}}]}]})
+    found = violations(m.base_stack() + [broken])
+    # Every rule that needed the policy says so: none passes over what it could not read.
+    assert set(found) == {"no-allow-all", *STACK_RULES}
+    assert all("spec.ingress[0].from[0].ipBlock.cidr" in items[0].message for items in found.values())
 
 
 # --- egress-allowlist ---------------------------------------------------------------------
@@ -177,7 +188,7 @@ def cilium_fqdn(pattern_key: str, value: str) -> dict:
     ("matchName", "example.com.evil.io", False),
 ])
 def test_cilium_fqdn_rules_stay_inside_the_domain_allowlist(key, value, allowed):
-    found = violations(m.base_stack() + [cilium_fqdn(key, value)])
+    found = violations(m.base_stack() + [cilium_fqdn(key, value)], reviewed("cilium.io/*"))
     if allowed:
         assert found == {}
     else:
@@ -190,7 +201,8 @@ def test_admin_network_policy_domains_and_networks_are_checked_only_when_they_al
            "spec": {"priority": 10, "subject": {"namespaces": {}},
                     "egress": [{"name": "deny-all", "action": "Deny", "to": [{"networks": ["0.0.0.0/0"]}]},
                                {"name": "hub", "action": "Allow", "to": [{"domainNames": ["*.evil.io"]}]}]}}
-    found = only(violations(m.base_stack() + [anp]), "egress-allowlist")
+    config = {**reviewed("policy.networking.k8s.io/*"), "no-allow-all": {"exceptions": ["egress"]}}
+    found = only(violations(m.base_stack() + [anp], config), "egress-allowlist")
     assert len(found) == 1 and "spec.egress[1].to[0].domainNames[0]" in found[0].message
 
 
@@ -198,7 +210,7 @@ def test_an_invalid_cidr_is_named():
     cilium = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
               "metadata": {"name": "bad", "namespace": "ai-serving"},
               "spec": {"endpointSelector": {}, "egress": [{"toCIDR": ["10.0.0.300/8"]}]}}
-    found = only(violations(m.base_stack() + [cilium]), "egress-allowlist")
+    found = only(violations(m.base_stack() + [cilium], reviewed("cilium.io/*")), "egress-allowlist")
     assert "spec.egress[0].toCIDR[0]: '10.0.0.300/8'" in found[0].message
 
 
@@ -316,11 +328,16 @@ def test_system_namespaces_are_exempt():
 
 # --- resources the pack has never seen --------------------------------------------------
 
-def test_unknown_kinds_and_other_providers_are_ignored():
+def test_an_unmodelled_custom_resource_fails_closed_until_reviewed_and_other_providers_are_ignored():
     widget = Resource("kubernetes:example.com/v1:Widget", "w", {"apiVersion": "example.com/v1", "kind": "Widget",
                                                                 "spec": {"anything": [1, {"x": None}]}})
     bucket = Resource("aws:s3/bucket:Bucket", "b", {"acl": "private"})
-    assert by_policy(run(m.resources(m.base_stack()) + [widget, bucket])) == {}
+    found = by_policy(run(m.resources(m.base_stack()) + [widget, bucket]))
+    assert set(found) == set(STACK_RULES)
+    for items in found.values():
+        assert "Widget default/w: example.com/v1 Widget is a custom resource that may run pods" in items[0].message
+        assert "`example.com/Widget`" in items[0].message and "reviewedKinds" in items[0].message
+    assert by_policy(run(m.resources(m.base_stack()) + [widget, bucket], reviewed("example.com/Widget"))) == {}
 
 
 def test_ingress_from_every_address_is_rejected_by_no_allow_all():
@@ -328,7 +345,7 @@ def test_ingress_from_every_address_is_rejected_by_no_allow_all():
         "podSelector": {"matchLabels": {"netguard.io/role": "inference"}},
         "ingress": [{"from": [{"ipBlock": {"cidr": "::/0"}}], "ports": [{"port": 8080}]}]})
     found = only(violations(m.base_stack() + [policy]), "no-allow-all")
-    assert "spec.ingress[0].from[0].ipBlock admits every address" in found[0].message
+    assert "spec.ingress[0].from admits most addresses of an IP family (::/0)" in found[0].message
 
 
 def test_a_network_policy_patch_is_checked_like_a_policy_and_fails_closed_in_the_stack():
@@ -349,10 +366,13 @@ def test_a_network_policy_patch_is_checked_like_a_policy_and_fails_closed_in_the
 def test_a_network_policy_kind_the_pack_cannot_read_fails_closed(api_version, kind):
     unread = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "vendor", "namespace": "ai-serving"},
               "spec": {"ingress": [{"action": "Allow"}]}}
-    found = only(violations(m.base_stack() + [unread]), "no-allow-all")
-    assert f"the pack cannot read {api_version} {kind}" in found[0].message
-    reviewed = {"no-allow-all": {"exceptions": ["ai-serving/vendor", "vendor"]}}  # namespaced, cluster-scoped
-    assert violations(m.base_stack() + [unread], reviewed) == {}
+    found = violations(m.base_stack() + [unread])
+    assert f"the pack cannot read {api_version} {kind}" in found["no-allow-all"][0].message
+    assert set(found) == {"no-allow-all", *STACK_RULES}  # it may allow traffic: no connectivity is proven
+    assert all("may allow traffic the pack does not model" in found[rule][0].message for rule in STACK_RULES)
+    config = {**reviewed(f"{api_version.split('/')[0]}/{kind}"),
+              "no-allow-all": {"exceptions": ["ai-serving/vendor", "vendor"]}}  # namespaced, cluster-scoped
+    assert violations(m.base_stack() + [unread], config) == {}
 
 
 @pytest.mark.parametrize("entity", ["all", "cluster", "world"])
@@ -360,7 +380,7 @@ def test_cilium_entities_that_admit_everyone_are_rejected(entity):
     cilium = {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
               "metadata": {"name": "open", "namespace": "ai-serving"},
               "spec": {"endpointSelector": {}, "ingress": [{"fromEntities": [entity]}]}}
-    found = only(violations(m.base_stack() + [cilium]), "no-allow-all")
+    found = only(violations(m.base_stack() + [cilium], reviewed("cilium.io/*")), "no-allow-all")
     assert f"spec.ingress[0].fromEntities has {entity}" in found[0].message
 
 
@@ -369,7 +389,9 @@ def test_a_cilium_policy_for_named_endpoints_passes():
               "metadata": {"name": "narrow", "namespace": "ai-serving"},
               "spec": {"endpointSelector": {}, "ingress": [{"fromEndpoints": [{"matchLabels": {"app": "x"}}]}],
                        "egress": [{"toEntities": ["kube-apiserver"]}]}}
-    assert violations(m.base_stack() + [cilium]) == {}
+    assert violations(m.base_stack() + [cilium], reviewed("cilium.io/*")) == {}
+    # Unreviewed, the engine does not evaluate it: every connectivity rule fails closed.
+    assert set(violations(m.base_stack() + [cilium])) == set(STACK_RULES)
 
 
 def test_egress_rules_of_an_ingress_only_policy_open_nothing_and_pass():
