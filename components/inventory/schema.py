@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.alias_generators import to_camel
@@ -29,9 +29,26 @@ class DnsSettings(StrictModel):
         default_factory=lambda: {"k8s-app": "kube-dns"})
 
 
+CNIS = ("cilium", "antrea", "calico", "ovn-kubernetes", "generic")
+LOGGED = ("allowed", "denied")
+
+
+class LoggingSettings(StrictModel):
+    """Which connections the CNI logs, and for which AI namespaces (cni.py says how each CNI does it)."""
+
+    connections: tuple[Literal["allowed", "denied"], ...] = Field(default=LOGGED, min_length=1)
+    data_classes: tuple[DataClass, ...] = ("confidential", "restricted")  # namespaces of these classes
+    all_namespaces: StrictBool = False  # every AI namespace, whatever its data class
+    # Cilium has no per-policy switch: Hubble's dynamic flow-log exporter does it, which needs the
+    # cluster setting hubble.export.dynamic.enabled=true. Accept that documented fallback here.
+    accept_fallback: StrictBool = False
+
+
 class PlatformSettings(StrictModel):
     dns: DnsSettings = DnsSettings()
     monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
+    cni: Literal["cilium", "antrea", "calico", "ovn-kubernetes", "generic"] = "generic"
+    logging: Optional[LoggingSettings] = None  # None: no connection logging asked for
 
 
 class NamespaceSpec(StrictModel):

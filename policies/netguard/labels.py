@@ -34,7 +34,8 @@ DATA_CLASSES = ("public", "internal", "confidential", "restricted")
 TRUST_TIERS = ("untrusted", "standard", "trusted")
 
 # The layers of NetworkPolicy the components make, in the order they are applied.
-LAYERS = ("baseline", "platform", "flow", "egress")
+LAYER_LOGGING = "logging"  # objects that make the CNI log connections (Hubble exporter, ...)
+LAYERS = ("baseline", "platform", "flow", "egress", LAYER_LOGGING)
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"

@@ -34,13 +34,15 @@ def test_reference_stack_builds_every_kind_it_declares(reference_run):
         "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6 + 11 + 16 + 1,
         "netguard:index:AiVectorStoreKey": 1, "random:index/randomPassword:RandomPassword": 1,
         "kubernetes:core/v1:Secret": 4,
+        "netguard:index:AiDomainEgress": 1, "kubernetes:cilium.io/v2:CiliumNetworkPolicy": 1,
+        "netguard:index:AiConnectionLogging": 1, "kubernetes:core/v1:ConfigMap": 1,
     }
 
 
 def test_outputs_summarise_namespaces_workloads_and_policies_per_layer(reference_run):
     outputs = reference_run.outputs
 
-    assert outputs["policies"] == {"baseline": 6, "platform": 11, "flow": 16, "egress": 1}
+    assert outputs["policies"] == {"baseline": 6, "platform": 11, "flow": 16, "egress": 2, "logging": 1}
     assert outputs["namespaces"] == sorted(ns["name"] for ns in reference_platform()["namespaces"])
     assert "ai-data/vector-db" in outputs["workloads"] and len(outputs["workloads"]) == 9
 
