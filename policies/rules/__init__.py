@@ -1,6 +1,6 @@
 """The rules of the ai-netguard policy pack, one module each; importable without starting the pack."""
 
-from . import (egress_allowlist, namespace_default_deny, namespace_pod_security, no_allow_all,
+from . import (connection_logging, egress_allowlist, namespace_default_deny, namespace_pod_security, no_allow_all,
                role_isolation, workload_identity)
 
 POLICIES = [
@@ -10,4 +10,5 @@ POLICIES = [
     role_isolation.POLICY,
     workload_identity.POLICY,
     namespace_pod_security.POLICY,
+    connection_logging.POLICY,
 ]

@@ -18,7 +18,8 @@ def test_rules_one_to_five_are_mandatory_by_default_and_pod_security_advisory():
     assert levels == {
         "namespace-default-deny": EnforcementLevel.MANDATORY, "no-allow-all": EnforcementLevel.MANDATORY,
         "egress-allowlist": EnforcementLevel.MANDATORY, "role-isolation": EnforcementLevel.MANDATORY,
-        "workload-identity": EnforcementLevel.MANDATORY, "namespace-pod-security": EnforcementLevel.ADVISORY}
+        "workload-identity": EnforcementLevel.MANDATORY, "namespace-pod-security": EnforcementLevel.ADVISORY,
+        "connection-logging": EnforcementLevel.ADVISORY}
 
 
 def test_every_config_property_has_a_default_and_a_description():
