@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: render the reference GenAI platform (Pulumi.dev.yaml) with Pulumi, checked by the
-# policy pack, into rendered/, then show who can reach whom there.
+# policy pack, into rendered/, then show who can reach whom there (netguard report).
 #
 #   scripts/demo.sh
 #
@@ -56,5 +56,8 @@ fi
 pulumi up --stack dev --config-file "$CONFIG" --yes --skip-preview --non-interactive --policy-pack policies
 
 echo
-echo "Who can reach whom in rendered/ (netguard reach rendered --format table):"
-.venv/bin/netguard reach rendered --format table
+echo "Who can reach whom in rendered/ (netguard report rendered --format txt; one line per connection):"
+.venv/bin/netguard report rendered --format txt
+.venv/bin/netguard report rendered --format html --output .pulumi-state/report.html
+echo
+echo "The whole report, with the picture and the reasons: .pulumi-state/report.html (or --format md for a PR comment)."

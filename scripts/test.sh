@@ -24,5 +24,14 @@ toolchain_bin=$(bash scripts/pulumi-toolchain.sh)
 export PATH="$toolchain_bin:$PATH"
 bash scripts/policy-venv.sh >&2
 
+# The html report is checked in a real browser: Chromium from Debian's packages.
+if ! command -v chromium >/dev/null 2>&1; then
+    say "installing chromium (Debian package) for the html report's browser test"
+    sudo_=""; [[ $(id -u) -eq 0 ]] || sudo_="sudo"
+    $sudo_ apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium >/dev/null
+fi
+export NETGUARD_BROWSER=1
+
 export NETGUARD_E2E=1
 exec .venv/bin/python -m pytest -q "$@"

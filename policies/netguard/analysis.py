@@ -35,6 +35,7 @@ from .ports import PROTOCOLS, PortSet
 from .tiers.bitsets import TierBits
 from .tiers.compile import CompiledTiers, compile_tiers
 from .tiers.evaluate import evaluate_tiers
+from .tiers.isolation import baseline_default_deny
 
 Flow = tuple[str, str, int, str]
 DATAPATH, MESH, ALL = "datapath", "mesh", "all"
@@ -80,6 +81,11 @@ class Analyzer:
             p.rules(direction) is not None and p.isolates(direction) and p.target.matches(endpoint, labels)
             for p in self._selecting_candidates(endpoint)
         )
+
+    def baseline_default_deny(self, endpoint_id: str, direction: str) -> "str | None":
+        """The Baseline-tier policy that denies the endpoint everything in ``direction`` (tiers/isolation.py)."""
+        _check_direction(direction)
+        return baseline_default_deny(self.tiers, self.cluster, self.cluster.endpoint(endpoint_id), direction)
 
     def _selecting_candidates(self, endpoint: Endpoint) -> tuple:
         """The policies that may select ``endpoint``: its namespace's, and the cluster-wide ones."""
@@ -193,6 +199,11 @@ class Analyzer:
                         out.extend((a.id, b.id, port, protocol) for b in members[d] if b.id != a.id)
         out.sort()
         return out
+
+    @property
+    def classes(self) -> EndpointClasses:
+        """The endpoint classes the whole-matrix paths work on (no selector tells their members apart)."""
+        return self._classes
 
     def declared_probes(self) -> list[tuple[int, str]]:
         """Every (port, protocol) that some endpoint declares, sorted by port then protocol."""

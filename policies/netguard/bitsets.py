@@ -118,6 +118,10 @@ class Universe:
             self._extensions[key] = compute()
         return self._extensions[key]
 
+    def namespace_bits(self, namespace: str) -> int:
+        """The classes of pods in ``namespace``."""
+        return self._own.get(namespace, 0)
+
     def ip_block_bits(self, block) -> int:
         return self._ip_bits(IPBlockPeer(block))
 

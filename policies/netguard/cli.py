@@ -1,10 +1,12 @@
-"""The ``netguard`` command: ``reach`` (the matrix) and ``explain`` (one connection, with reasons).
+"""The ``netguard`` command: ``reach`` (the matrix), ``explain`` (one connection, with reasons),
+``report``, ``diff`` and ``audit`` (their work is in ``commands.py`` and the packages it calls).
 
 ``--layer datapath|mesh|all`` (default ``all``) selects the enforcement points that must allow.
 
 Exit 0 on success; on bad input (manifests, --probe, --external, an unknown endpoint, a missing
 path) exit 2 with one line on stderr naming the file, object, field and problem; when the output
-cannot be written (a full disk) exit 1 with one line. A reader that stops early (``| head``) is
+cannot be written (a full disk, an --output folder that does not exist) exit 1 with one line;
+``diff --fail-on`` exits 3 when it finds a change of a named kind. A reader that stops early (``| head``) is
 no error.
 """
 
@@ -23,6 +25,7 @@ from .domains import canonical_name
 from .loader import load_paths
 from .model import EXTERNAL_NAMESPACE
 from .ports import PROTOCOLS, parse_port_number
+from . import commands as views
 from .views import reach_json, reach_table
 
 EXIT_OK = 0
@@ -66,12 +69,43 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--external", action="append", default=[], metavar="IP|NAME")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("--layer", choices=LAYERS, default=ALL)
+    report = commands.add_parser("report", help="who may talk to whom, on which ports, and why")
+    report.add_argument("paths", nargs="+", metavar="PATH")
+    report.add_argument("--external", action="append", default=[], metavar="IP")
+    report.add_argument("--format", choices=("md", "html", "json", "txt"), default="md")
+    report.add_argument("--output", metavar="FILE")
+    diff = commands.add_parser("diff", help="what changes between two manifest sets, ranked by risk")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW")
+    diff.add_argument("--external", action="append", default=[], metavar="IP")
+    diff.add_argument("--format", choices=("md", "json", "txt"), default="md")
+    diff.add_argument("--fail-on", metavar="KINDS", help="added,removed,widened,narrowed,changed or high")
+    diff.add_argument("--output", metavar="FILE")
+    audit = commands.add_parser("audit", help="observed Hubble flows against the policy")
+    audit.add_argument("paths", nargs="+", metavar="PATH")
+    audit.add_argument("--flows", required=True, metavar="FILE")
+    audit.add_argument("--external", action="append", default=[], metavar="IP")
+    audit.add_argument("--format", choices=("md", "json"), default="md")
+    audit.add_argument("--baseline", metavar="EARLIER.json")
+    audit.add_argument("--suggest", action="store_true", help="print inventory flows: entries (YAML)")
+    audit.add_argument("--output", metavar="FILE")
     return parser
 
 
 def run(argv: Sequence[str]) -> str:
     """Run a command and return what it prints; raises NetguardInputError on bad input."""
+    return execute(argv).text
+
+
+def execute(argv: Sequence[str]) -> "views.Outcome":
+    """Run a command: what it prints, where (stdout or --output), and its exit code."""
     args = _parser().parse_args(list(argv))
+    if args.command in views.COMMANDS:
+        return views.COMMANDS[args.command](args)
+    return views.Outcome(_reach_or_explain(args))
+
+
+def _reach_or_explain(args: argparse.Namespace) -> str:
     if args.command == "reach":
         probes = [parse_probe(p) for p in args.probe]
         analyzer = Analyzer(load_paths(args.paths, args.external))
@@ -113,19 +147,27 @@ def _canonical(endpoint_id: str) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
-        output = run(sys.argv[1:] if argv is None else argv)
+        outcome = execute(sys.argv[1:] if argv is None else argv)
     except NetguardInputError as error:
         print(f"netguard: {error}", file=sys.stderr)
         return EXIT_INPUT
+    if outcome.output:
+        try:
+            with open(outcome.output, "w", encoding="utf-8") as handle:
+                handle.write(outcome.text + "\n")
+        except OSError as error:
+            print(f"netguard: cannot write {outcome.output}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_OUTPUT
+        return outcome.code
     try:
-        sys.stdout.write(output + "\n")
+        sys.stdout.write(outcome.text + "\n")
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()  # the reader stopped early (`| head`): nothing more to say
     except OSError as error:
         print(f"netguard: cannot write the output: {error.strerror or error}", file=sys.stderr)
         return EXIT_OUTPUT
-    return EXIT_OK
+    return outcome.code
 
 
 def _silence_stdout() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Mapping, Optional, Sequence
 
 from .compile import CompiledPolicy
+from .labels import LAYER
 from .model import INGRESS, Cluster, Endpoint
 from .ports import PortSet, ports_admitted
 
@@ -23,12 +24,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Admission:
-    """A rule that admits the peer: its policy, its index (from 1), a description, and on which ports."""
+    """A rule that admits the peer: its policy, its index (from 1), a description, and on which ports.
+
+    ``kind``, ``layer`` (the policy's ``netguard.io/layer`` label) and ``tier`` say where the rule
+    lives, for reports (``admission.py``); other enforcement points set their own kind.
+    """
 
     policy_id: str
     rule_index: int
     description: str
     ports: PortSet
+    kind: str = "NetworkPolicy"
+    layer: str = ""
+    tier: str = ""  # Admin or Baseline for a cluster tier's rule; "" for a NetworkPolicy's
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,10 @@ def evaluate_side(
                 continue
             ports = ports_admitted(rule.ports, protocol, destination.ports)
             if not ports.is_empty():
-                admitting.append(Admission(compiled.id, rule.origin.index, describe_match(rule, matched, peer), ports))
+                admitting.append(Admission(
+                    compiled.id, rule.origin.index, describe_match(rule, matched, peer), ports,
+                    layer=compiled.policy.labels.get(LAYER, ""),
+                ))
     return SideVerdict(
         direction, subject.id, peer.id, protocol, bool(selecting), tuple(selecting), tuple(admitting)
     )

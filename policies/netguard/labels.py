@@ -34,8 +34,10 @@ DATA_CLASSES = ("public", "internal", "confidential", "restricted")
 TRUST_TIERS = ("untrusted", "standard", "trusted")
 
 # The layers of NetworkPolicy the components make, in the order they are applied.
+LAYERS = ("baseline", "platform", "flow", "egress")
+# The cluster-wide tier policies (ClusterNetworkPolicy, AdminNetworkPolicy, ...) the components make.
+LAYER_GUARDRAIL = "guardrail"
 LAYER_LOGGING = "logging"  # objects that make the CNI log connections (Hubble exporter, ...)
-LAYERS = ("baseline", "platform", "flow", "egress", LAYER_LOGGING)
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"

@@ -13,7 +13,9 @@ are not read). A Pod's IP is ``status.podIP`` (``status.podIPs`` is not read). N
 Namespace manifest gives labels; ``kubernetes.io/metadata.name`` is always set to the name, as
 the API server does. NetworkPolicies are read when their apiVersion is ``networking.k8s.io/v1``
 (or ``extensions/v1beta1``, the same resource's older group, or absent); other API groups'
-NetworkPolicy kinds (Calico, ...) are other products and ignored. Istio's PeerAuthentication and
+NetworkPolicy kinds (Calico, ...) are other products and ignored. Tier policies
+(ClusterNetworkPolicy v1alpha2, AdminNetworkPolicy / BaselineAdminNetworkPolicy v1alpha1 of
+policy.networking.k8s.io) are read by tiers/parse.py. Istio's PeerAuthentication and
 AuthorizationPolicy (``security.istio.io/v1`` or ``v1beta1``) go to ``Cluster.mesh`` (mesh/parse.py);
 each endpoint keeps its pod's ``serviceAccountName`` (``default`` when unset), its mesh identity.
 Duplicate ids (two endpoints, namespaces or policies with the same name) are errors.
@@ -22,6 +24,7 @@ Duplicate ids (two endpoints, namespaces or policies with the same name) are err
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 import os
 import re
 from types import MappingProxyType
@@ -213,6 +216,8 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         elif kind == "NetworkPolicy" and _kubernetes_api(manifest.get("apiVersion")):
             namespace, name, where = _identity(manifest, kind, at)
             policy = parse_network_policy(namespace, name, manifest.get("spec"), where)
+            labels = parse_string_map(manifest["metadata"].get("labels"), where.key("metadata.labels"))
+            policy = dataclasses.replace(policy, labels=frozen_labels(labels))
             _put(policies, policy.id, policy, where, "NetworkPolicy")
         elif kind in TIER_KINDS and _tier_api(manifest.get("apiVersion"), kind, at):
             tier_policy = _tier_policy(manifest, kind, at)

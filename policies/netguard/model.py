@@ -94,6 +94,8 @@ class NetworkPolicy:
     ingress: tuple[Rule, ...] = ()
     egress: tuple[Rule, ...] = ()
     source: str = field(default="", compare=False)
+    # metadata.labels (netguard.io/layer, ...): for reports; they never change a verdict
+    labels: Mapping[str, str] = field(default_factory=lambda: frozen_labels({}), compare=False, hash=False)
 
     @property
     def id(self) -> str:

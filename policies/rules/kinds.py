@@ -30,6 +30,10 @@ CILIUM_POLICY_KINDS: frozenset[tuple[str, str, str]] = frozenset({
 MODELLED_POLICY_KINDS: frozenset[tuple[str, str, str]] = frozenset({
     ("networking.k8s.io", "v1", "NetworkPolicy"),
     *CILIUM_POLICY_KINDS,
+    # The cluster tiers (netguard/tiers/): the versions the engine reads.
+    ("policy.networking.k8s.io", "v1alpha2", "ClusterNetworkPolicy"),
+    ("policy.networking.k8s.io", "v1alpha1", "AdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "v1alpha1", "BaselineAdminNetworkPolicy"),
 })
 
 INERT_POLICY_APIS: frozenset[tuple[str, str, str]] = frozenset({

@@ -19,10 +19,12 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping, Optional
 
 from netguard.analysis import Analyzer
-from netguard.errors import NetguardInputError
+from netguard.errors import Location, NetguardInputError
 from netguard.cilium.peers import CiliumEndpoints
 from netguard.loader import build_cluster
 from netguard.model import Cluster, Endpoint
+from netguard.tiers.model import KINDS as TIER_KINDS
+from netguard.tiers.parse import GROUP as TIER_GROUP, parse_tier_policy
 
 from . import config, kinds, network_policies, pod_templates
 from .cidrset import AddressSet
@@ -129,6 +131,8 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     left_out: list[LeftOut] = []
     namespaces, policies, workloads, cilium = [], [], [], []
     policy_ids: set[tuple[str, str]] = set()
+    tier_objects: list[KubeObject] = []  # ClusterNetworkPolicy, AdminNetworkPolicy, ...: cluster-scoped
+    tier_ids: set[tuple] = set()
     namespace_names: set = set()
     for obj in objects:
         if kinds.is_inert_policy(obj):
@@ -144,6 +148,13 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
                 continue
             namespaces.append(obj)
             namespace_names.add(obj.name)
+        elif is_tier_policy(obj):
+            if (obj.kind, obj.name) in tier_ids:
+                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate {obj.kind} {obj.name} (two resources declare "
+                                        "it; one would overwrite the other)", unknown=False, why=MALFORMED))
+                continue
+            tier_objects.append(obj)
+            tier_ids.add((obj.kind, obj.name))
         elif kinds.is_modelled_policy(obj):
             if (obj.kind, obj.identity) in policy_ids:
                 left_out.append(LeftOut(obj, f"{obj.ref}: duplicate {obj.kind} {obj.identity} (two resources "
@@ -158,9 +169,11 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     vocabulary = Vocabulary.of([
         *(s for p in parsed for s in (p.pod_selector, *(peer.pod_selector for rule in (*p.ingress, *p.egress)
                                                         for peer in rule.peers or () if peer.pod_selector))),
+        *_tier_pod_selectors(tier_objects),
         *cilium_selectors(build_cluster(cilium_manifests).cilium_policies),
     ])
     manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces] + cilium_manifests
+    manifests += [(obj.urn, obj.manifest()) for obj in tier_objects]
     origins: dict[str, Origin] = {}
     named_ports_unknown = []
     taken: set[str] = set()
@@ -202,6 +215,21 @@ def cilium_selectors(specs) -> list:
     return out
 
 
+def is_tier_policy(obj: KubeObject) -> bool:
+    """A cluster tier policy of the sig-network API (ClusterNetworkPolicy, AdminNetworkPolicy, ...)."""
+    return obj.group == TIER_GROUP and obj.kind in TIER_KINDS and kinds.is_modelled_policy(obj)
+
+
+def _tier_pod_selectors(objects: list[KubeObject]):
+    """The pod selectors of tier policies' subjects and peers: witness pods must tell them apart."""
+    for obj in objects:
+        policy = parse_tier_policy(obj.kind, str(obj.name), obj.get("spec"), Location(obj=obj.ref))
+        if policy.subject.pods is not None:
+            yield policy.subject.pods
+        for rule in (*policy.ingress, *policy.egress):
+            yield from (peer.pods for peer in rule.peers if peer.pods is not None)
+
+
 def _unknown_namespaces(left_out: list[LeftOut]) -> frozenset[str]:
     """Namespaces whose manifest was left out: their labels are as unknown as undeclared ones'."""
     return frozenset(item.obj.name for item in left_out
@@ -238,6 +266,8 @@ def _left_out(obj: KubeObject) -> Optional[LeftOut]:
 def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
     if obj.kind == "Namespace":
         return ("metadata.name", "metadata.labels")
+    if is_tier_policy(obj):
+        return ("metadata.name", "spec")
     if pod_templates.runs_pods(obj):
         fields = ["metadata.name", "metadata.namespace", "status.podIP"]
         for shape in pod_templates.shapes(obj):
@@ -255,7 +285,7 @@ def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
 def _complaint(obj: KubeObject) -> Optional[str]:
     """The engine's complaint about an object, naming its field; None when it is well formed."""
     try:
-        if kinds.is_modelled_policy(obj) and not kinds.is_cilium_policy(obj):
+        if kinds.is_modelled_policy(obj) and not is_tier_policy(obj) and not kinds.is_cilium_policy(obj):
             network_policies.parse(obj)
         else:
             build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself

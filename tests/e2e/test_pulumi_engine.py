@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RULES = (
     "namespace-default-deny", "no-allow-all", "egress-allowlist",
-    "role-isolation", "workload-identity", "namespace-pod-security",
+    "role-isolation", "trust-tier-guardrails", "workload-identity", "namespace-pod-security",
 )
 # What each rule must say about tests/e2e/fixtures/violating, in its own words.
 VIOLATED = {
@@ -180,6 +180,15 @@ def test_dev_stack_up_renders_manifests(rendered: Path):
     assert {"Namespace", "NetworkPolicy", "ServiceAccount", "Deployment", "StatefulSet"} <= kinds
 
 
+def test_dev_stack_up_renders_the_cluster_guardrails(rendered: Path):
+    docs = [doc for p in rendered.rglob("*.yaml") for doc in yaml.safe_load_all(p.read_text()) if doc]
+    guardrails = [d for d in docs if d["kind"] == "ClusterNetworkPolicy"]
+
+    assert {d["spec"]["tier"] for d in guardrails} == {"Admin", "Baseline"}
+    assert all(d["metadata"]["labels"]["netguard.io/layer"] == "guardrail" for d in guardrails)
+    assert "netguard-guardrail-default-deny" in {d["metadata"]["name"] for d in guardrails}
+
+
 @pytest.fixture(scope="module")
 def reach(rendered: Path, dev_stack: Workspace) -> set[tuple[str, str, int, str]]:
     done = subprocess.run(
@@ -285,3 +294,25 @@ def test_relaxed_unknowns_pass_preview_and_are_checked_once_known(workspace: Wor
                                "--policy-pack-config", str(narrow), cwd=unknown_stack)
     assert refresh.code != 0, refresh.output  # the known value now fails a narrower allowlist
     assert "spec.egress[0].to[0].ipBlock opens egress to 203.0.113.0/24" in refresh.output
+
+
+def test_report_of_the_rendered_stack_agrees_with_reach(rendered: Path, dev_stack: Workspace, reach):
+    """`netguard report` over what `pulumi up` rendered: every probe reach allows lies in a reported port set."""
+    def report(fmt: str) -> str:
+        done = subprocess.run(
+            ["netguard", "report", str(rendered), str(FIXTURES / "platform-peers.yaml"), "--format", fmt],
+            env=dev_stack.env, capture_output=True, text=True, timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    doc = json.loads(report("json"))
+    assert doc["schema"] == "netguard.report/v1"
+    reported = {(c["from"], c["to"], proto, lo, hi) for c in doc["connections"]
+                for proto, spans in c["ports"].items() for lo, hi in spans}
+    for src, dst, port, proto in reach:
+        assert any((s, d, p) == (src, dst, proto) and lo <= port <= hi for s, d, p, lo, hi in reported), (src, dst, port)
+    declared = {(c["from"], c["to"]) for c in doc["connections"] if not c["to"].startswith("external/")}
+    assert {(s, d) for s, d, *_ in reach} <= declared
+    assert report("txt").count("\n") == len(doc["connections"])
+    assert report("md").startswith("## netguard report") and "```mermaid" in report("md")

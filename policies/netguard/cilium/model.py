@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Mapping, Optional
 
 from ..model import EGRESS, INGRESS
 from ..peers import RuleRef
@@ -45,6 +45,7 @@ class CiliumPolicy:
     default_deny: frozenset[str] = frozenset()
     spec: str = "spec"  # "spec" or "specs[i]": which spec of the manifest
     source: str = field(default="", compare=False)
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)  # metadata.labels
 
     @property
     def id(self) -> str:

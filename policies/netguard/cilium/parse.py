@@ -10,6 +10,7 @@ none of the engine's endpoints, so it changes no verdict and is skipped.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 from collections.abc import Mapping
 from typing import Any, Optional
 
@@ -49,11 +50,15 @@ def parse_cilium_policy(kind: str, namespace: Optional[str], name: str, manifest
         specs += [(f"specs[{i}]", s, at.key("specs").index(i)) for i, s in enumerate(raw_specs)]
     if not specs:
         raise at.key("spec").error(f"a {kind} needs spec or specs")
+    metadata = manifest.get("metadata") or {}
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    labels = {k: v for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(labels, Mapping) else {}
     out = []
     for label, raw, where in specs:
         policy = _spec(kind, namespace, name, label, raw, where)
         if policy is not None:
-            out.append(policy)
+            out.append(replace(policy, labels=labels))
     return tuple(out)
 
 

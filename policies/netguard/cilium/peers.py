@@ -20,7 +20,7 @@ from ..cidr import IPBlock
 from ..model import Endpoint
 from ..peers import RuleRef
 from ..selectors import LabelIndex, LabelSelector
-from .labels import POD_NAMESPACE, endpoint_labels
+from .labels import endpoint_labels
 
 WORLD, WORLD_V4, WORLD_V6, CLUSTER, ALL = "world", "world-ipv4", "world-ipv6", "cluster", "all"
 UNMODELLED_ENTITIES = ("host", "remote-node", "kube-apiserver", "health", "init", "ingress", "unmanaged", "none")
@@ -43,7 +43,7 @@ class CiliumEndpoints:
         index = universe.cached("cilium-labels", lambda: _label_index(universe))
         bits = universe.cached(("cilium", self.selector), lambda: self.selector.select(index))
         if self.namespace is not None:
-            bits &= universe.cached(("cilium-ns", self.namespace), lambda: _namespace_bits(universe, self.namespace))
+            bits &= universe.namespace_bits(self.namespace)
         return bits
 
     def describe(self) -> str:
@@ -100,10 +100,6 @@ class Entity:
 def _label_index(universe) -> LabelIndex:
     cluster = universe.cluster
     return LabelIndex.build((n, endpoint_labels(e, cluster.namespace_labels(e))) for n, e in universe.pods)
-
-
-def _namespace_bits(universe, namespace: str) -> int:
-    return sum(1 << n for n, e in universe.pods if e.namespace == namespace)
 
 
 def _external_bits(universe) -> int:
