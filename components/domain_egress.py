@@ -72,7 +72,7 @@ class AiDomainEgress(pulumi.ComponentResource):
         super().__init__("netguard:index:AiDomainEgress", name, None, opts)
         if not args.egress.domains:
             raise ValueError(f"egress {args.egress.key}: no domains, so no policy to make")
-        if args.platform.cni != "cilium":
+        if args.platform.cni != "cilium":  # the inventory refuses other CNIs' domains (inventory/cni.py)
             raise ValueError(f"egress {args.egress.key}: domains on platform.cni {args.platform.cni!r} are not built yet")
         body = cilium_domain_policy(args)
         k8s.apiextensions.CustomResource(

@@ -94,3 +94,31 @@ def test_an_unknown_cni_names_the_choices():
     platform["platform"]["cni"] = "flannel"
     failure = run_stack_failure(platform)
     assert "netguard:platform.platform.cni" in str(failure.error) and "cilium" in str(failure.error)
+
+
+@pytest.mark.parametrize("cni", ["antrea", "ovn-kubernetes"])
+def test_domains_on_a_cni_whose_rules_are_not_built_yet_are_an_inventory_error(cni):
+    platform = reference_platform()
+    platform["platform"]["cni"] = cni
+    del platform["platform"]["logging"]
+    message = str(run_stack_failure(platform).error)
+    assert f"netguard:platform.egress[1].domains[0]: domain 'models.example.com': netguard does not build {cni}'s" in message
+
+
+@pytest.mark.parametrize("cni", ["antrea", "ovn-kubernetes", "calico"])
+def test_logging_on_a_cni_whose_switch_is_not_built_yet_is_an_inventory_error(cni):
+    platform = reference_platform()
+    platform["platform"]["cni"] = cni
+    platform["egress"] = [e for e in platform["egress"] if "domains" not in e]
+    message = str(run_stack_failure(platform).error)
+    assert f"netguard:platform.platform.logging: netguard does not build {cni}'s connection logging yet" in message
+
+
+@pytest.mark.parametrize("cni", ["antrea", "ovn-kubernetes", "calico", "generic"])
+def test_every_cni_without_domains_or_logging_builds_the_platform(cni):
+    platform = reference_platform()
+    platform["platform"]["cni"] = cni
+    del platform["platform"]["logging"]
+    platform["egress"] = [e for e in platform["egress"] if "domains" not in e]
+    resources = run_stack(platform)
+    assert not of_type(resources, CNP) and of_type(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
