@@ -79,3 +79,7 @@ class CiliumPolicy:
 
     def denies(self, direction: str) -> tuple[CiliumRule, ...]:
         return self.deny.get(direction, ())
+
+    def matchers(self) -> tuple:
+        """The target and every rule, as plain values (what folding owned pods reads selectors from)."""
+        return (self.target, *(r for rules in (*self.allow.values(), *self.deny.values()) for r in rules))
