@@ -206,16 +206,3 @@ def test_bad_or_unmodelled_fields_are_one_line_errors_naming_the_field(spec, fie
         world(PODS, [manifest])
     assert caught.value.field == field and "\n" not in str(caught.value)
 
-
-def test_owned_pods_a_cilium_selector_tells_apart_are_not_folded_into_their_owner():
-    from netguard.loader import build_cluster
-    template = {"spec": {"containers": [{"name": "c"}]}}
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "x"},
-                  "spec": {"template": {"metadata": {"labels": {"app": "web"}}, **template}}}
-    owned = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-             "metadata": {"name": "web-1", "namespace": "x",
-                          "ownerReferences": [{"kind": "Deployment", "name": "web", "controller": True}]},
-             "spec": {"template": {"metadata": {"labels": {"app": "web", "canary": "yes"}}, **template}}}
-    canary = cnp("canary", "x", {"matchLabels": {"k8s:canary": "yes"}}, ingress=[{}])
-    ids = [e.id for e in build_cluster([("m.yaml", o) for o in (deployment, owned, canary)]).endpoints]
-    assert ids == ["x/web", "x/web-1"]
