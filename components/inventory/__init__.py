@@ -14,11 +14,11 @@ from .fields import KINDS
 from .parse import decode_config, parse_inventory
 from .schema import (
     CidrEgress, DnsSettings, DomainEgress, EgressPort, EgressSpec, FlowSource, FlowSpec, Inventory, LoggingSettings,
-    NamespaceSpec, PlatformSettings, PortSpec, WorkloadRef, WorkloadSpec,
+    MeshSettings, NamespaceSpec, PlatformSettings, PortSpec, WorkloadRef, WorkloadSpec,
 )
 
 __all__ = [
     "CONFIG_KEY", "KINDS", "CidrEgress", "DnsSettings", "DomainEgress", "EgressPort", "EgressSpec", "FlowSource",
-    "FlowSpec", "Inventory", "InventoryError", "LoggingSettings", "NamespaceSpec", "PlatformSettings", "PortSpec", "WorkloadRef",
+    "FlowSpec", "Inventory", "InventoryError", "LoggingSettings", "MeshSettings", "NamespaceSpec", "PlatformSettings", "PortSpec", "WorkloadRef",
     "WorkloadSpec", "decode_config", "format_path", "parse_inventory",
 ]

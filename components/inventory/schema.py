@@ -44,12 +44,24 @@ class LoggingSettings(StrictModel):
     accept_fallback: StrictBool = False
 
 
+class MeshSettings(StrictModel):
+    """The service mesh that encrypts traffic and authorizes it by workload identity."""
+
+    provider: Literal["istio"]  # the providers components/mesh/ implements
+    mode: Literal["sidecar", "ambient"] = "sidecar"
+    # The monitoring stack's ServiceAccount in monitoringNamespace: scraping is then admitted by its
+    # principal. Unset: by the monitoring namespace (the one namespace-based mesh allowance). Without
+    # monitoringNamespace nothing is scraped and the account is not used.
+    scraper_service_account: Optional[DnsLabel] = None
+
+
 class PlatformSettings(StrictModel):
     dns: DnsSettings = DnsSettings()
     monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
     cluster_policy_api: ClusterPolicyApi = "v1alpha2"  # the tier API of the guardrails; none: no guardrails
     cni: Literal["cilium", "antrea", "calico", "ovn-kubernetes", "generic"] = "generic"
     logging: Optional[LoggingSettings] = None  # None: no connection logging asked for
+    mesh: Optional[MeshSettings] = None  # None: no mesh; encryption in transit is not enforced
 
 
 class NamespaceSpec(StrictModel):
