@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 from netguard.cli import main
+
+# The engine's hypothesis strategies import each other by module name (tests/engine on the path).
+sys.path.append(str(Path(__file__).parents[1] / "engine"))
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
