@@ -15,6 +15,7 @@ import pulumi
 from . import identity
 from .egress import AiEgressAllowlist, AiEgressAllowlistArgs
 from .flow import AiFlow, AiFlowArgs
+from .guardrails import AiGuardrails, AiGuardrailsArgs
 from .inventory import Inventory, WorkloadSpec
 from .keys import KeyGenerator
 from .namespace import AiNamespace, AiNamespaceArgs
@@ -55,6 +56,8 @@ class AiPlatform(pulumi.ComponentResource):
 
         namespaces = {ns.name: self._namespace(inv, ns.name, counts) for ns in inv.namespaces}
         ns_resource = {name: ns.namespace for name, ns in namespaces.items()}
+        guardrails = AiGuardrails("guardrails", AiGuardrailsArgs(inv), pulumi.ResourceOptions(
+            parent=self, depends_on=[ns_resource[n] for n in sorted(ns_resource)]))
 
         env: dict[str, list[SecretEnv]] = {}
         key_deps: dict[str, list[AiVectorStoreKey]] = {}  # a reader waits for the Secrets it reads
@@ -108,6 +111,7 @@ class AiPlatform(pulumi.ComponentResource):
         self.namespaces = sorted(namespaces)
         self.workloads = sorted(workload_key(w) for w in inv.workloads)
         self.policy_counts = dict(counts)
+        self.guardrails = {"api": guardrails.api, "policies": guardrails.policies}
         self.egress_domains = sorted(
             ({"workload": e.key, "domain": d.domain, "ports": [f"{p.port}/{p.protocol}" for p in d.ports]}
              for e in inv.egress for d in e.domains),
@@ -118,6 +122,7 @@ class AiPlatform(pulumi.ComponentResource):
             "workloads": self.workloads,
             "policies": self.policy_counts,
             "egressDomains": self.egress_domains,
+            "guardrails": self.guardrails,
         })
 
     def _namespace(self, inv: Inventory, name: str, counts: Counter) -> AiNamespace:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from . import guardrails
 from .inventory import Inventory, decode_config, parse_inventory
 from .keys import KeyGenerator
 from .platform import AiPlatform, AiPlatformArgs
@@ -24,6 +25,7 @@ def run_program() -> AiPlatform:
     """Raises InventoryError, before any resource exists, when the inventory is bad."""
     config = pulumi.Config("netguard")
     inventory: Inventory = parse_inventory(decode_config(config.get("platform")))
+    guardrails.check(inventory)  # the cluster tiers' limits, before any resource exists
     platform = AiPlatform(
         inventory.part_of,
         AiPlatformArgs(inventory, KeyGenerator.parse(config.get("keyGenerator"))),
@@ -33,4 +35,5 @@ def run_program() -> AiPlatform:
     pulumi.export("workloads", platform.workloads)
     pulumi.export("policies", platform.policy_counts)
     pulumi.export("egressDomains", platform.egress_domains)
+    pulumi.export("guardrails", platform.guardrails)
     return platform

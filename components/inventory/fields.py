@@ -148,3 +148,5 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 Domain = Annotated[str, AfterValidator(_domain)]
 LabelMap = Annotated[dict[str, str], AfterValidator(_label_map)]
 Protocol = Literal["TCP", "UDP", "SCTP"]
+# The sig-network cluster policy API the cluster serves (components/guardrails.py); none: no guardrails.
+ClusterPolicyApi = Literal["v1alpha2", "v1alpha1", "none"]

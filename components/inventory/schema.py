@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from .cron import schedule_check
 from .fields import (
-    AiNamespaceName, Cidr, DataClass, DnsLabel, Domain, Kind, LabelMap, PortName, PortNumber, Protocol, Replicas,
+    AiNamespaceName, Cidr, ClusterPolicyApi, DataClass, DnsLabel, Domain, Kind, LabelMap, PortName, PortNumber, Protocol, Replicas,
     Role, TrustTier, WorkloadName, image_reference, selects_something,
 )
 
@@ -32,6 +32,7 @@ class DnsSettings(StrictModel):
 class PlatformSettings(StrictModel):
     dns: DnsSettings = DnsSettings()
     monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
+    cluster_policy_api: ClusterPolicyApi = "v1alpha2"  # the tier API of the guardrails; none: no guardrails
 
 
 class NamespaceSpec(StrictModel):

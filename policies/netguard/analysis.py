@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cached_property
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .bitsets import PolicyBits, Universe, flows
 from .classes import EndpointClasses, group_endpoints, iter_bits
 from .compile import CompiledPolicy, compile_policy
 from .errors import NetguardInputError
 from .evaluate import SideVerdict, evaluate_side, policies_by_namespace
-from .explain import Explanation
 from .model import DIRECTIONS, EGRESS, INGRESS, Cluster, Endpoint
 from .mesh.bits import MeshBits
 from .mesh.evaluate import MESH_PROTOCOL, MeshIndex, MeshVerdict, evaluate_mesh
@@ -33,6 +32,10 @@ from .ports import PROTOCOLS, PortSet
 from .tiers.bitsets import TierBits
 from .tiers.compile import CompiledTiers, compile_tiers
 from .tiers.evaluate import evaluate_tiers
+from .tiers.isolation import baseline_default_deny
+
+if TYPE_CHECKING:  # explanations are imported when asked for: `reach` never needs them
+    from .explain import Explanation
 
 Flow = tuple[str, str, int, str]
 DATAPATH, MESH, ALL = "datapath", "mesh", "all"
@@ -73,6 +76,11 @@ class Analyzer:
             for p in self._by_namespace.get(endpoint.namespace, ())
         )
 
+    def baseline_default_deny(self, endpoint_id: str, direction: str) -> "str | None":
+        """The Baseline-tier policy that denies the endpoint everything in ``direction`` (tiers/isolation.py)."""
+        _check_direction(direction)
+        return baseline_default_deny(self.tiers, self.cluster, self.cluster.endpoint(endpoint_id), direction)
+
     def allowed_ports(self, src_id: str, dst_id: str) -> dict[str, PortSet]:
         """Protocol -> the ports on which both the source's egress and the destination's ingress allow."""
         return {
@@ -93,7 +101,9 @@ class Analyzer:
             INGRESS, dst_id, src_id, protocol
         ).ports
 
-    def explain(self, src_id: str, dst_id: str, port: int, protocol: str, layer: str = ALL) -> Explanation:
+    def explain(self, src_id: str, dst_id: str, port: int, protocol: str, layer: str = ALL) -> "Explanation":
+        from .explain import Explanation
+
         _check_port(port)
         _check_layer(layer)
         seen = self.datapath_port(src_id, dst_id, port, protocol) if layer == ALL else port
@@ -165,18 +175,36 @@ class Analyzer:
 
     def matrix(self, probes: Sequence[tuple[int, str]], layer: str = ALL) -> list[Flow]:
         """Every allowed (source, destination, port, protocol), sorted; an endpoint never with itself."""
+        return list(self.iter_matrix(probes, layer))
+
+    def iter_matrix(self, probes: Sequence[tuple[int, str]], layer: str = ALL) -> Iterator[Flow]:
+        """The matrix's flows in its order, one source at a time: memory grows with the class pairs
+        that are allowed, not with the flows (millions, at a cluster's size). Probes are checked first."""
         _check_layer(layer)
-        out: list[Flow] = []
-        members = self._classes.members
-        for port, protocol in sorted(set(probes)):
+        probes = sorted(set(probes))
+        for port, protocol in probes:
             _check_port(port)
             _check_protocol(protocol)
+        return self._flows_by_source(probes, layer)
+
+    def _flows_by_source(self, probes: list[tuple[int, str]], layer: str) -> Iterator[Flow]:
+        members, class_of = self._classes.members, self._classes.class_of
+        # source class -> [(destination class, port, protocol)], from the per-destination bitsets.
+        reached: dict[int, list[tuple[int, int, str]]] = {}
+        for port, protocol in probes:
             for d, sources in self.class_flows(port, protocol, layer).items():
                 for s in iter_bits(sources):
-                    for a in members[s]:
-                        out.extend((a.id, b.id, port, protocol) for b in members[d] if b.id != a.id)
-        out.sort()
-        return out
+                    reached.setdefault(s, []).append((d, port, protocol))
+        for a in sorted(self.cluster.endpoints, key=lambda e: e.id):
+            out = [
+                (b.id, port, protocol)
+                for d, port, protocol in reached.get(class_of[a.id], ())
+                for b in members[d]
+                if b.id != a.id
+            ]
+            out.sort()
+            for b_id, port, protocol in out:
+                yield a.id, b_id, port, protocol
 
     @property
     def classes(self) -> EndpointClasses:

@@ -17,7 +17,7 @@ import ipaddress
 import json
 import os
 import sys
-from typing import Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from .analysis import ALL, LAYERS, Analyzer
 from .errors import Location, NetguardInputError
@@ -25,11 +25,17 @@ from .loader import load_paths
 from .model import EXTERNAL_NAMESPACE
 from .ports import PROTOCOLS, parse_port_number
 from . import commands as views
-from .views import reach_json, reach_table
+from .views import reach_json_chunks, reach_table_lines
 
 EXIT_OK = 0
 EXIT_OUTPUT = 1
 EXIT_INPUT = 2
+
+
+POD_LEVEL_HELP = (
+    "every Pod an endpoint of its own (by default a Pod, ReplicaSet or Job that no policy tells from its"
+    " owner is folded into the owner's endpoint)"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     reach.add_argument("--format", choices=("json", "table"), default="json")
     reach.add_argument("--layer", choices=LAYERS, default=ALL,
                        help="enforcement points that must allow: datapath, mesh, or all (default)")
+    reach.add_argument("--pods", action="store_true", help=POD_LEVEL_HELP)
     explain = commands.add_parser("explain", help="why one connection is allowed or denied")
     explain.add_argument("paths", nargs="+", metavar="PATH")
     explain.add_argument("--from", dest="source", required=True, metavar="ENDPOINT")
@@ -68,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--external", action="append", default=[], metavar="IP")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("--layer", choices=LAYERS, default=ALL)
+    explain.add_argument("--pods", action="store_true", help=POD_LEVEL_HELP)
     report = commands.add_parser("report", help="who may talk to whom, on which ports, and why")
     report.add_argument("paths", nargs="+", metavar="PATH")
     report.add_argument("--external", action="append", default=[], metavar="IP")
@@ -91,8 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: Sequence[str]) -> str:
-    """Run a command and return what it prints; raises NetguardInputError on bad input."""
+def run(argv: Sequence[str]) -> Union[str, Iterable[str]]:
+    """Run a command and return what it prints, whole or in pieces (a large matrix); raises
+    NetguardInputError on bad input, always before the first piece."""
     return execute(argv).text
 
 
@@ -104,23 +113,28 @@ def execute(argv: Sequence[str]) -> "views.Outcome":
     return views.Outcome(_reach_or_explain(args))
 
 
-def _reach_or_explain(args: argparse.Namespace) -> str:
+def _reach_or_explain(args: argparse.Namespace) -> Union[str, Iterable[str]]:
     if args.command == "reach":
         probes = [parse_probe(p) for p in args.probe]
-        analyzer = Analyzer(load_paths(args.paths, args.external))
+        analyzer = Analyzer(load_paths(args.paths, args.external, pod_level=args.pods))
         probes = sorted(set(probes)) if probes else analyzer.declared_probes()
-        flows = analyzer.matrix(probes, args.layer)
+        flows = analyzer.iter_matrix(probes, args.layer)
+        stands_for = analyzer.cluster.stands_for
         if args.format == "table":
-            return reach_table([e.id for e in analyzer.cluster.endpoints], probes, flows)
-        return json.dumps(reach_json(probes, flows))
+            endpoints = [e.id for e in analyzer.cluster.endpoints]
+            return _lines(reach_table_lines(endpoints, probes, flows, stands_for))
+        return reach_json_chunks(probes, flows, stands_for)
     port, protocol = parse_probe(args.probe)
-    analyzer = Analyzer(load_paths(args.paths, args.external))
+    analyzer = Analyzer(load_paths(args.paths, args.external, pod_level=args.pods))
     args.source, args.destination = _canonical(args.source), _canonical(args.destination)
     for endpoint_id, option in ((args.source, "--from"), (args.destination, "--to")):
         if endpoint_id not in {e.id for e in analyzer.cluster.endpoints}:
             hint = ""
             if endpoint_id.startswith("external/"):
                 hint = f" (add it with --external {endpoint_id.partition('/')[2]})"
+            owner = next((o for o, ids in analyzer.cluster.stands_for.items() if endpoint_id in ids), None)
+            if owner is not None:
+                hint = f" (folded into {owner}, which stands for it; --pods keeps it)"
             raise NetguardInputError(f"no endpoint {endpoint_id!r} in the manifests{hint}", field=option)
     if args.source == args.destination:
         raise NetguardInputError(
@@ -131,6 +145,13 @@ def _reach_or_explain(args: argparse.Namespace) -> str:
     if args.format == "json":
         return json.dumps(explanation.to_dict(), indent=1)
     return explanation.to_text()
+
+
+def _lines(lines: Iterable[str]) -> Iterator[str]:
+    first = True
+    for line in lines:
+        yield line if first else "\n" + line
+        first = False
 
 
 def _canonical(endpoint_id: str) -> str:
@@ -153,13 +174,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if outcome.output:
         try:
             with open(outcome.output, "w", encoding="utf-8") as handle:
-                handle.write(outcome.text + "\n")
+                handle.writelines([outcome.text] if isinstance(outcome.text, str) else outcome.text)
+                handle.write("\n")
         except OSError as error:
             print(f"netguard: cannot write {outcome.output}: {error.strerror or error}", file=sys.stderr)
             return EXIT_OUTPUT
         return outcome.code
     try:
-        sys.stdout.write(outcome.text + "\n")
+        for piece in [outcome.text] if isinstance(outcome.text, str) else outcome.text:
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
         sys.stdout.flush()
     except BrokenPipeError:
         _silence_stdout()  # the reader stopped early (`| head`): nothing more to say

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional, Union
 
 from .analysis import Analyzer
 from .errors import NetguardInputError
@@ -21,7 +21,7 @@ EXIT_FAIL_ON = 3
 
 @dataclass(frozen=True)
 class Outcome:
-    text: str
+    text: Union[str, Iterable[str]]  # pieces: a large matrix, streamed
     code: int = 0
     output: Optional[str] = None
 

@@ -35,6 +35,8 @@ TRUST_TIERS = ("untrusted", "standard", "trusted")
 
 # The layers of NetworkPolicy the components make, in the order they are applied.
 LAYERS = ("baseline", "platform", "flow", "egress")
+# The cluster-wide tier policies (ClusterNetworkPolicy, AdminNetworkPolicy, ...) the components make.
+LAYER_GUARDRAIL = "guardrail"
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"

@@ -1,8 +1,9 @@
 """Loading manifests into a ``Cluster``: files and folders, YAML documents, object kinds.
 
-- ``load_paths(paths, externals)`` reads YAML files and folders (recursively, ``*.yaml``/``*.yml``,
-  multi-document; ``kind: List`` items expanded; empty documents, documents without ``kind``
-  (kustomization.yaml, Helm values) and unknown kinds ignored; each real file read once).
+- ``load_paths(paths, externals)`` reads YAML and JSON files and folders (recursively,
+  ``*.yaml``, ``*.yml``, ``*.json``; multi-document; parsed by ``documents.py``; ``kind: List``
+  items expanded; empty documents, documents without ``kind`` (kustomization.yaml, Helm values)
+  and unknown kinds ignored; each real file read once).
 - ``build_cluster(objects, externals)`` takes already-parsed manifests, e.g. the Pulumi policy
   pack's resource properties, as ``(source label, manifest mapping)`` pairs.
 
@@ -13,7 +14,9 @@ are not read). A Pod's IP is ``status.podIP`` (``status.podIPs`` is not read). N
 Namespace manifest gives labels; ``kubernetes.io/metadata.name`` is always set to the name, as
 the API server does. NetworkPolicies are read when their apiVersion is ``networking.k8s.io/v1``
 (or ``extensions/v1beta1``, the same resource's older group, or absent); other API groups'
-NetworkPolicy kinds (Calico, ...) are other products and ignored. Istio's PeerAuthentication and
+NetworkPolicy kinds (Calico, ...) are other products and ignored. Tier policies
+(ClusterNetworkPolicy v1alpha2, AdminNetworkPolicy / BaselineAdminNetworkPolicy v1alpha1 of
+policy.networking.k8s.io) are read by tiers/parse.py. Istio's PeerAuthentication and
 AuthorizationPolicy (``security.istio.io/v1`` or ``v1beta1``) go to ``Cluster.mesh`` (mesh/parse.py);
 each endpoint keeps its pod's ``serviceAccountName`` (``default`` when unset), its mesh identity.
 Duplicate ids (two endpoints, namespaces or policies with the same name) are errors.
@@ -24,17 +27,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 import dataclasses
 import os
-import re
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Sequence
 
-import yaml
-
 from .cidr import parse_ip
+from .documents import read_documents
 from .errors import Location, NetguardInputError, kind_of
 from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
 from .netpol import parse_network_policy
+from .owners import Owned, controller_of, fold
 from .tiers.model import BASELINE, BASELINE_ADMIN_NETWORK_POLICY, KINDS as TIER_KINDS, TierPolicy
 from .tiers.parse import DIALECTS, GROUP as TIER_GROUP, parse_tier_policy
 from .mesh.model import AuthorizationPolicy, MeshPolicies, PeerAuthentication
@@ -56,57 +59,12 @@ NETWORK_POLICY_API = "networking.k8s.io/v1"
 NETWORK_POLICY_APIS = frozenset({NETWORK_POLICY_API, "extensions/v1beta1"})
 DEFAULT_NAMESPACE = "default"
 DEFAULT_SERVICE_ACCOUNT = "default"
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # in folders; a file named on its own is read whatever its name
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
-# kubectl reads YAML with go-yaml v2 into untyped values, which keeps timestamp-looking scalars
-# (`2024-01-01`) as strings, has no `=` value type and no base-60 numbers; PyYAML would make a
-# date, fail, or read the IPv6 address 1:2:3:4:5:6:7:8 as an int.
-_KEPT_AS_STRINGS = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value")
-_NO_BASE_60 = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-
-
-def _kubectl_resolver(tag: str, regexp: "re.Pattern[str]") -> "re.Pattern[str]":
-    if tag in _NO_BASE_60:
-        return re.compile("(?!.*:)" + regexp.pattern, regexp.flags)  # a colon: a string
-    return regexp
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    yaml_implicit_resolvers = {
-        first: [
-            (tag, _kubectl_resolver(tag, regexp)) for tag, regexp in resolvers if tag not in _KEPT_AS_STRINGS
-        ]
-        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-    }
-
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        # Called on every mapping before its merge keys (`<<`) are folded in: the keys as written.
-        checked = self.__dict__.setdefault("_checked_mappings", {})
-        if id(node) not in checked:
-            checked[id(node)] = node  # kept alive, so that no other node takes its id
-            _unique_keys(node)
-        super().flatten_mapping(node)
-
-
-def _unique_keys(node: yaml.MappingNode) -> None:
-    """As kubectl's YAML reader: a key written twice in one mapping is an error, not "last wins"."""
-    lines: dict[tuple[str, str], int] = {}
-    for key, _ in node.value:
-        if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE_TAG:
-            continue
-        if (key.tag, key.value) in lines:
-            first = lines[(key.tag, key.value)]
-            raise yaml.constructor.ConstructorError(
-                None, None, f"mapping key {key.value!r} already defined at line {first + 1}", key.start_mark
-            )
-        lines[(key.tag, key.value)] = key.start_mark.line
-
-
-def load_paths(paths: Iterable[str], externals: Sequence[str] = ()) -> Cluster:
+def load_paths(paths: Iterable[str], externals: Sequence[str] = (), pod_level: bool = False) -> Cluster:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]  # one path given bare: not a sequence of one-character paths
-    return build_cluster(read_manifests(paths), externals)
+    return build_cluster(read_manifests(paths), externals, pod_level)
 
 
 def read_manifests(paths: Iterable[str]) -> Iterator[tuple[str, Mapping]]:
@@ -140,7 +98,7 @@ def _yaml_files(path: str) -> list[str]:
                 visited.add(real)
                 kept.append(d)
         dirs[:] = kept
-        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith((".yaml", ".yml")))
+        found.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(MANIFEST_SUFFIXES))
     return found
 
 
@@ -150,21 +108,7 @@ def _unreadable_folder(error: OSError) -> None:
 
 
 def _documents(file: str) -> Iterator[tuple[str, Mapping]]:
-    try:
-        with open(file, "rb") as handle:  # bytes: the parser detects UTF-8 or UTF-16 by the BOM
-            docs = list(yaml.load_all(handle, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise NetguardInputError(f"unreadable YAML: {problem}", source=file, field=where) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NetguardInputError(f"cannot read: {exc}", source=file) from None
-    except (ValueError, TypeError, AttributeError) as exc:
-        # PyYAML's constructors fail this way on explicitly tagged values (`!!int abc`, `!!float x`).
-        problem = f"unreadable YAML: a tagged value cannot be read ({exc})"
-        raise NetguardInputError(problem, source=file) from None
-    for i, doc in enumerate(docs):
+    for i, doc in enumerate(read_documents(file)):
         yield from _expand(doc, Location(file, f"document {i + 1}"))
 
 
@@ -187,8 +131,12 @@ def _expand(doc: Any, at: Location) -> Iterator[tuple[str, Mapping]]:
     yield at.source, doc
 
 
-def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[str] = ()) -> Cluster:
+def build_cluster(
+    objects: Iterable[tuple[str, Mapping]], externals: Sequence[str] = (), pod_level: bool = False
+) -> Cluster:
+    """The cluster; owned Pods, ReplicaSets and Jobs folded into their owners (owners.py) unless pod_level."""
     endpoints: dict[str, Endpoint] = {}
+    owned: dict[str, Owned] = {}
     namespace_labels: dict[str, dict[str, str]] = {}
     namespace_sources: dict[str, str] = {}
     policies: dict[str, NetworkPolicy] = {}
@@ -222,6 +170,14 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
+            if not pod_level:
+                controller = controller_of(manifest, endpoint.namespace)
+                owned[endpoint.id] = Owned(controller, _template_labels(manifest, kind))
+    stands_for: dict[str, tuple[str, ...]] = {}
+    if any(o.controller is not None for o in owned.values()):
+        layers = [*policies.values(), *tier_policies.values(), *(p for by_id in mesh.values() for p in by_id.values())]
+        kept, stands_for = fold(endpoints.values(), owned, layers)
+        endpoints = {e.id: e for e in kept}
     for address in externals:
         endpoint = external_endpoint(address)
         clash = endpoints.get(endpoint.id)
@@ -242,6 +198,7 @@ def build_cluster(objects: Iterable[tuple[str, Mapping]], externals: Sequence[st
             tuple(sorted(mesh["PeerAuthentication"].values(), key=lambda p: p.id)),
             tuple(sorted(mesh["AuthorizationPolicy"].values(), key=lambda p: p.id)),
         ),
+        stands_for=MappingProxyType(stands_for),
     )
 
 
@@ -348,6 +305,14 @@ def _endpoint(manifest: Mapping, kind: str, at: Location) -> Endpoint:
     )
 
 
+def _template_labels(manifest: Mapping, kind: str) -> dict[str, str]:
+    """The labels the object's pod template writes (already checked by _endpoint)."""
+    template: Any = manifest
+    for key in () if kind == "Pod" else WORKLOAD_TEMPLATES[kind]:
+        template = template[key]
+    return dict((template.get("metadata") or {}).get("labels") or {})
+
+
 def _service_account(spec: Any, at: Location) -> str:
     """``serviceAccountName`` (or its deprecated alias ``serviceAccount``); ``default`` when unset, as the API server sets it."""
     if not isinstance(spec, Mapping):
@@ -388,5 +353,26 @@ def _container_ports(spec: Any, at: Location) -> tuple[ContainerPort, ...]:
         raw_ports = container.get("ports") or []
         if not isinstance(raw_ports, list):
             raise c_at.key("ports").error(f"expected a list, got {kind_of(raw_ports)}")
-        ports.extend(parse_container_port(p, c_at.key("ports").index(j)) for j, p in enumerate(raw_ports))
+        ports.extend(_container_port(p, c_at, j) for j, p in enumerate(raw_ports))
     return tuple(sorted(set(ports), key=lambda p: (p.protocol, p.port, p.name or "")))
+
+
+_PORT_FIELDS = ("containerPort", "protocol", "name")
+
+
+def _container_port(raw: Any, container_at: Location, j: int) -> ContainerPort:
+    """parse_container_port, remembered for the few distinct ports a cluster's pods repeat."""
+    if isinstance(raw, Mapping):
+        values = tuple(raw.get(f) for f in _PORT_FIELDS)
+        if all(v is None or type(v) in (int, str) for v in values):  # exact types: True is no 1 here
+            try:
+                return _known_container_port(tuple((type(v).__name__, v) for v in values))
+            except NetguardInputError:
+                pass  # parsed again below, for the error's location
+    return parse_container_port(raw, container_at.key("ports").index(j))
+
+
+@lru_cache(maxsize=4096)
+def _known_container_port(key: tuple[tuple[str, Any], ...]) -> ContainerPort:
+    raw = {f: value for f, (_, value) in zip(_PORT_FIELDS, key) if value is not None}
+    return parse_container_port(raw, Location())

@@ -6,9 +6,11 @@ source, destination, port, protocol.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import json
+from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence
 
 Flow = tuple[str, str, int, str]
+_CHUNK = 4096  # flows per written piece of a streamed output
 
 
 def probe_label(port: int, protocol: str) -> str:
@@ -24,28 +26,60 @@ def reach_json(probes: Sequence[tuple[int, str]], flows: Sequence[Flow]) -> dict
     }
 
 
-def reach_table(endpoints: Sequence[str], probes: Sequence[tuple[int, str]], flows: Sequence[Flow]) -> str:
+def reach_json_chunks(
+    probes: Sequence[tuple[int, str]], flows: Iterable[Flow], stands_for: Optional[Mapping[str, Sequence[str]]] = None
+) -> Iterator[str]:
+    """``json.dumps(reach_json(...))`` in pieces, flows already sorted, never held whole; then
+    ``"stands_for"`` (owner -> the ids folded into it) when anything was folded."""
+    labels = json.dumps([probe_label(p, proto) for p, proto in sorted(set(probes))])
+    yield f'{{"probes": {labels}, "allowed": ['
+    piece: list[str] = []
+    first = True
+    for s, d, p, proto in flows:
+        piece.append(json.dumps({"from": s, "to": d, "port": p, "protocol": proto}))
+        if len(piece) == _CHUNK:
+            yield ("" if first else ", ") + ", ".join(piece)
+            piece, first = [], False
+    if piece:
+        yield ("" if first else ", ") + ", ".join(piece)
+    yield "]"
+    if stands_for:
+        yield f', "stands_for": {json.dumps({k: list(v) for k, v in stands_for.items()})}'
+    yield "}"
+
+
+def reach_table(endpoints: Sequence[str], probes: Sequence[tuple[int, str]], flows: Iterable[Flow]) -> str:
     """One grid per probe: a row per source, a column per destination (numbered, see the legend)."""
+    return "\n".join(reach_table_lines(endpoints, probes, flows))
+
+
+def reach_table_lines(
+    endpoints: Sequence[str], probes: Sequence[tuple[int, str]], flows: Iterable[Flow],
+    stands_for: Optional[Mapping[str, Sequence[str]]] = None,
+) -> Iterator[str]:
+    """The lines of ``reach_table``, one at a time."""
+    stands_for = stands_for or {}
     allowed = set(flows)
     width = len(str(len(endpoints)))
     name_width = max((len(e) for e in endpoints), default=0)
-    lines = ["Endpoints:"]
-    lines += [f"  {i:>{width}}  {e}" for i, e in enumerate(endpoints, start=1)]
-    lines.append("Rows are sources, columns destinations: '+' allowed, '.' denied, '-' itself.")
+    yield "Endpoints:"
+    for i, e in enumerate(endpoints, start=1):
+        yield f"  {i:>{width}}  {e}" + (f"  (stands for {len(stands_for[e])})" if e in stands_for else "")
+    if stands_for:
+        yield ("Owned Pods, ReplicaSets and Jobs that no policy tells from their owner are folded into it"
+               " ('stands for'); --pods lists every Pod.")
+    yield "Rows are sources, columns destinations: '+' allowed, '.' denied, '-' itself."
     header = " " * (width + name_width + 4) + " ".join(f"{i:>{width}}" for i in range(1, len(endpoints) + 1))
     if not probes:
-        lines += ["", "No probes: no endpoint declares a container port; give --probe PORT/PROTOCOL."]
+        yield from ["", "No probes: no endpoint declares a container port; give --probe PORT/PROTOCOL."]
     pairs = len(endpoints) * (len(endpoints) - 1)
     for port, protocol in sorted(set(probes)):
-        lines += ["", f"Probe {probe_label(port, protocol)}:", header]
+        yield from ["", f"Probe {probe_label(port, protocol)}:", header]
         for i, src in enumerate(endpoints, start=1):
             cells = [
                 "-" if src == dst else "+" if (src, dst, port, protocol) in allowed else "."
                 for dst in endpoints
             ]
-            lines.append(
-                f"{i:>{width}}  {src:<{name_width}}  " + " ".join(f"{c:>{width}}" for c in cells)
-            )
+            yield f"{i:>{width}}  {src:<{name_width}}  " + " ".join(f"{c:>{width}}" for c in cells)
         count = sum(1 for f in allowed if f[2] == port and f[3] == protocol)
-        lines.append(f"Allowed on {probe_label(port, protocol)}: {count} of {pairs} ordered pairs.")
-    return "\n".join(lines)
+        yield f"Allowed on {probe_label(port, protocol)}: {count} of {pairs} ordered pairs."

@@ -23,6 +23,10 @@ from .objects import KubeObject
 # (API group, version, kind) of the policies the engine evaluates.
 MODELLED_POLICY_KINDS: frozenset[tuple[str, str, str]] = frozenset({
     ("networking.k8s.io", "v1", "NetworkPolicy"),
+    # The cluster tiers (netguard/tiers/): the versions the engine reads.
+    ("policy.networking.k8s.io", "v1alpha2", "ClusterNetworkPolicy"),
+    ("policy.networking.k8s.io", "v1alpha1", "AdminNetworkPolicy"),
+    ("policy.networking.k8s.io", "v1alpha1", "BaselineAdminNetworkPolicy"),
 })
 
 INERT_POLICY_APIS: frozenset[tuple[str, str, str]] = frozenset({

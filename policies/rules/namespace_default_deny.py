@@ -3,7 +3,9 @@
 Why: NetworkPolicies only ever add allowances to pods that some policy isolates; a pod that no
 policy selects for Ingress (or Egress) talks to, and is reached from, anything. The check asks the
 engine, not the policies' names: each workload of the namespace, and a new pod without labels
-(what the next `kubectl run` creates), must be isolated for Ingress and for Egress.
+(what the next `kubectl run` creates), must be isolated for Ingress and for Egress, by a
+NetworkPolicy or by a Baseline-tier policy that denies every pod of every namespace (and, for
+egress, every address) on every port.
 """
 
 from __future__ import annotations
@@ -57,7 +59,10 @@ def _check_namespace(model: stack_model.StackModel, namespace: str) -> Iterator[
     members = [e for e in model.cluster.endpoints if e.namespace == namespace and not e.external]
     urn = _namespace_urn(model, namespace, members)
     for direction in DIRECTIONS:
-        open_pods = [e for e in members if not model.analyzer.isolated(e.id, direction)]
+        # A Baseline-tier default-deny (ClusterNetworkPolicy tier Baseline, BaselineAdminNetworkPolicy)
+        # closes what no NetworkPolicy allows, like the namespace's own default-deny.
+        open_pods = [e for e in members if not model.analyzer.isolated(e.id, direction)
+                     and model.analyzer.baseline_default_deny(e.id, direction) is None]
         if not open_pods:
             continue
         names = list(dict.fromkeys(("any new pod without labels" if model.is_new_pod(e) else model.describe(e).split(" ", 1)[1])

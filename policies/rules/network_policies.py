@@ -1,7 +1,7 @@
 """NetworkPolicy objects of a stack, checked by the engine's own parser.
 
 The pack and the engine read a NetworkPolicy the same way: a policy the engine would reject (a
-missing podSelector, a bad CIDR, an except outside its cidr, endPort below port) is reported with
+bad CIDR, an except outside its cidr, endPort below port) is reported with
 the engine's message, which names the field.
 """
 

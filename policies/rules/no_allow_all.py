@@ -5,6 +5,10 @@ a careful set of policies into an open door: every pod of the cluster (and, for 
 peers, every address outside it) reaches the selected pods. The test is semantic, not a pattern:
 a peer is "every namespace" when its namespaceSelector admits a namespace that nobody has created
 yet, and it has no podSelector limit when its podSelector admits a pod without labels.
+
+Tier policies (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) are read by
+the engine's parser: an Accept/Allow rule whose peer is every namespace's pods, or whose networks
+admit most addresses of an IP family, is reported too (it opens above or below every NetworkPolicy).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pulumi_policy import EnforcementLevel
 
 from netguard.errors import Location, NetguardInputError
 from netguard.selectors import parse_selector
+from netguard.tiers.model import ACCEPT
+from netguard.tiers.parse import parse_tier_policy
 
 from . import anyone, config, kinds, network_policies, stack_model
 from .dual_policy import ResourceAndStackValidationPolicy
@@ -44,13 +50,16 @@ def check(args: Any) -> Iterator[Violation]:
 
 
 def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
-    if obj is None or not (network_policies.is_network_policy(obj) or kinds.allows_traffic_unmodelled(obj)):
+    if obj is None or not (network_policies.is_network_policy(obj) or stack_model.is_tier_policy(obj)
+                           or kinds.allows_traffic_unmodelled(obj)):
         return
     settings = config.values(CONFIG, args.get_config())
     if any(fnmatch.fnmatchcase(obj.identity, p) for p in settings["exceptions"]):
         return
     if network_policies.is_network_policy(obj):
         yield from check_policy(obj, settings)
+    elif stack_model.is_tier_policy(obj):
+        yield from _check_tier(obj, settings)
     elif obj.group == "cilium.io" and obj.kind in ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
         yield from _check_cilium(obj, settings)
     else:
@@ -119,6 +128,37 @@ def _check_rule(obj: KubeObject, rule: Any, where: str, peers_key: str, directio
                             f"matches namespaces nobody has created yet, and its podSelector, if any, "
                             f"matches pods nobody has labelled); select the namespaces by "
                             f"kubernetes.io/metadata.name and the pods by their netguard.io/role")
+
+
+def _check_tier(obj: KubeObject, settings: dict) -> Iterator[Violation]:
+    """An Accept/Allow rule of a tier policy that admits every namespace's pods, or most addresses."""
+    unknown = obj.props.unknown_affecting("spec")
+    if unknown:
+        if settings[config.FAIL_ON_UNKNOWN]:
+            yield Violation(unknown_message(obj.ref, unknown))
+        return
+    try:
+        policy = parse_tier_policy(obj.kind, str(obj.name), obj.get("spec"), Location(obj=obj.ref))
+    except NetguardInputError as error:
+        yield Violation(f"{error}; fix the field so that the policy can be checked")
+        return
+    for direction, peers_key in (("ingress", "from"), ("egress", "to")):
+        for index, rule in enumerate(policy.rules(direction.capitalize())):
+            if rule.action != ACCEPT:
+                continue  # Deny never opens; Pass hands the traffic to the NetworkPolicies, checked themselves
+            for peer_index, peer in enumerate(rule.peers):
+                at = f"spec.{direction}[{index}].{peers_key}[{peer_index}]"
+                if peer.namespaces is not None and anyone.admits_any_namespace(peer.namespaces) and (
+                        peer.pods is None or anyone.admits_any_pod(peer.pods)):
+                    yield Violation(f"{obj.ref}: {at} accepts pods of every namespace (its selector matches "
+                                    f"namespaces nobody has created yet) above every NetworkPolicy; select "
+                                    f"the namespaces by kubernetes.io/metadata.name and the pods by their "
+                                    f"netguard.io/role")
+                blocks = [{"cidr": str(b.cidr)} for b in peer.networks or ()]
+                if blocks and anyone.admits_most_addresses(blocks):
+                    yield Violation(f"{obj.ref}: {at}.networks accepts most addresses of an IP family "
+                                    f"({anyone.describe(blocks)}), pods included, above every NetworkPolicy; "
+                                    f"list the CIDRs the traffic is for")
 
 
 def _check_cilium(obj: KubeObject, settings: dict) -> Iterator[Violation]:

@@ -14,6 +14,7 @@ from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from netguard import labels
 from netguard.analysis import Analyzer
+from netguard.ports import PROTOCOLS, PortRange
 
 from . import config, stack_model
 from .inputs import stack_objects
@@ -74,12 +75,37 @@ def _connected_on_some_port(model: stack_model.StackModel) -> set[tuple[str, str
     A pair connects on some port only if it connects when every rule admits every port; the
     exact ports of the few such pairs of forbidden roles are then computed pair by pair. This
     keeps the work linear in the policies' size, however many port entries they list.
+    Cluster tiers take ports away (Deny) and hand them on (Pass), so without their ports they
+    could hide a pair: with tier policies the matrix runs over the deciding probes instead.
     """
+    if model.cluster.tier_policies:
+        return {(src, dst) for src, dst, _, _ in model.analyzer.matrix(deciding_probes(model))}
     portless = replace(model.cluster, policies=tuple(
         replace(p, ingress=tuple(replace(r, ports=None) for r in p.ingress),
                 egress=tuple(replace(r, ports=None) for r in p.egress))
         for p in model.cluster.policies))
     return {(src, dst) for src, dst, _, _ in Analyzer(portless).matrix([(1, "TCP")])}
+
+
+def deciding_probes(model: stack_model.StackModel) -> list[tuple[int, str]]:
+    """Ports that stand for every port: if a pair connects on any port, it connects on one of these.
+
+    What a pair may use is built from port ranges by union, intersection and (for the tiers'
+    Deny and Pass) difference: its lowest port is port 1, the first port of a range, or the port
+    after a range or after a container port (named ports resolve to those). Probing those, per
+    protocol, finds every connected pair with the whole-matrix evaluation.
+    """
+    firsts = {(1, protocol) for protocol in PROTOCOLS}
+    for e in model.cluster.endpoints:
+        for p in e.ports:
+            firsts |= {(p.port, p.protocol), (min(p.port + 1, 65535), p.protocol)}
+    rules = [r for policy in model.cluster.policies for r in (*policy.ingress, *policy.egress)]
+    rules += [r for policy in model.cluster.tier_policies for r in (*policy.ingress, *policy.egress)]
+    for rule in rules:
+        for m in rule.ports or ():
+            if isinstance(m, PortRange):
+                firsts |= {(m.first, m.protocol), (min(m.last + 1, 65535), m.protocol)}
+    return sorted(firsts)
 
 
 def _with_role(model: stack_model.StackModel, role: str) -> list:

@@ -19,9 +19,11 @@ from functools import cached_property
 from typing import Any, Iterable, Mapping, Optional
 
 from netguard.analysis import Analyzer
-from netguard.errors import NetguardInputError
+from netguard.errors import Location, NetguardInputError
 from netguard.loader import build_cluster
 from netguard.model import Cluster, Endpoint
+from netguard.tiers.model import KINDS as TIER_KINDS
+from netguard.tiers.parse import GROUP as TIER_GROUP, parse_tier_policy
 
 from . import config, kinds, network_policies, pod_templates
 from .cidrset import AddressSet
@@ -128,6 +130,8 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     left_out: list[LeftOut] = []
     namespaces, policies, workloads = [], [], []
     policy_ids: set[str] = set()
+    tier_objects: list[KubeObject] = []  # ClusterNetworkPolicy, AdminNetworkPolicy, ...: cluster-scoped
+    tier_ids: set[tuple] = set()
     namespace_names: set = set()
     for obj in objects:
         if kinds.is_inert_policy(obj):
@@ -143,6 +147,13 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
                 continue
             namespaces.append(obj)
             namespace_names.add(obj.name)
+        elif is_tier_policy(obj):
+            if (obj.kind, obj.name) in tier_ids:
+                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate {obj.kind} {obj.name} (two resources declare "
+                                        "it; one would overwrite the other)", unknown=False, why=MALFORMED))
+                continue
+            tier_objects.append(obj)
+            tier_ids.add((obj.kind, obj.name))
         elif kinds.is_modelled_policy(obj):
             if obj.identity in policy_ids:
                 left_out.append(LeftOut(obj, f"{obj.ref}: duplicate NetworkPolicy {obj.identity} (two resources "
@@ -153,10 +164,13 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
         elif pod_templates.runs_pods(obj):
             workloads.append(obj)
     parsed = [network_policies.parse(obj) for obj in policies]
-    vocabulary = Vocabulary.of(
-        s for p in parsed for s in (p.pod_selector, *(peer.pod_selector for rule in (*p.ingress, *p.egress)
-                                                      for peer in rule.peers or () if peer.pod_selector)))
+    vocabulary = Vocabulary.of([
+        *(s for p in parsed for s in (p.pod_selector, *(peer.pod_selector for rule in (*p.ingress, *p.egress)
+                                                        for peer in rule.peers or () if peer.pod_selector))),
+        *_tier_pod_selectors(tier_objects),
+    ])
     manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces]
+    manifests += [(obj.urn, obj.manifest()) for obj in tier_objects]
     origins: dict[str, Origin] = {}
     named_ports_unknown = []
     taken: set[str] = set()
@@ -186,6 +200,21 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
             left_out.append(LeftOut(obj, "its serving runtime's containers (and their named ports) are not in "
                                     "the stack", unknown=False, why=UNMODELLED))
     return StackModel(cluster, Analyzer(cluster), tuple(objects), tuple(left_out), origins, name)
+
+
+def is_tier_policy(obj: KubeObject) -> bool:
+    """A cluster tier policy of the sig-network API (ClusterNetworkPolicy, AdminNetworkPolicy, ...)."""
+    return obj.group == TIER_GROUP and obj.kind in TIER_KINDS and kinds.is_modelled_policy(obj)
+
+
+def _tier_pod_selectors(objects: list[KubeObject]):
+    """The pod selectors of tier policies' subjects and peers: witness pods must tell them apart."""
+    for obj in objects:
+        policy = parse_tier_policy(obj.kind, str(obj.name), obj.get("spec"), Location(obj=obj.ref))
+        if policy.subject.pods is not None:
+            yield policy.subject.pods
+        for rule in (*policy.ingress, *policy.egress):
+            yield from (peer.pods for peer in rule.peers if peer.pods is not None)
 
 
 def _unknown_namespaces(left_out: list[LeftOut]) -> frozenset[str]:
@@ -224,6 +253,8 @@ def _left_out(obj: KubeObject) -> Optional[LeftOut]:
 def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
     if obj.kind == "Namespace":
         return ("metadata.name", "metadata.labels")
+    if is_tier_policy(obj):
+        return ("metadata.name", "spec")
     if pod_templates.runs_pods(obj):
         fields = ["metadata.name", "metadata.namespace", "status.podIP"]
         for shape in pod_templates.shapes(obj):
@@ -241,7 +272,7 @@ def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
 def _complaint(obj: KubeObject) -> Optional[str]:
     """The engine's complaint about an object, naming its field; None when it is well formed."""
     try:
-        if kinds.is_modelled_policy(obj):
+        if kinds.is_modelled_policy(obj) and not is_tier_policy(obj):
             network_policies.parse(obj)
         else:
             build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself

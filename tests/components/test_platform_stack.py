@@ -34,6 +34,10 @@ def test_reference_stack_builds_every_kind_it_declares(reference_run):
         "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6 + 11 + 16 + 1,
         "netguard:index:AiVectorStoreKey": 1, "random:index/randomPassword:RandomPassword": 1,
         "kubernetes:core/v1:Secret": 4,
+        # DNS, metadata, declared flows into 4 workloads and out of 6 sources, one per namespace,
+        # the Baseline default-deny (components/guardrails.py)
+        "netguard:index:AiGuardrails": 1,
+        "kubernetes:policy.networking.k8s.io/v1alpha2:ClusterNetworkPolicy": 2 + 4 + 6 + 6 + 1,
     }
 
 

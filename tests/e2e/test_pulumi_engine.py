@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RULES = (
     "namespace-default-deny", "no-allow-all", "egress-allowlist",
-    "role-isolation", "workload-identity", "namespace-pod-security",
+    "role-isolation", "trust-tier-guardrails", "workload-identity", "namespace-pod-security",
 )
 # What each rule must say about tests/e2e/fixtures/violating, in its own words.
 VIOLATED = {
@@ -178,6 +178,15 @@ def test_dev_stack_up_renders_manifests(rendered: Path):
 
     assert manifests
     assert {"Namespace", "NetworkPolicy", "ServiceAccount", "Deployment", "StatefulSet"} <= kinds
+
+
+def test_dev_stack_up_renders_the_cluster_guardrails(rendered: Path):
+    docs = [doc for p in rendered.rglob("*.yaml") for doc in yaml.safe_load_all(p.read_text()) if doc]
+    guardrails = [d for d in docs if d["kind"] == "ClusterNetworkPolicy"]
+
+    assert {d["spec"]["tier"] for d in guardrails} == {"Admin", "Baseline"}
+    assert all(d["metadata"]["labels"]["netguard.io/layer"] == "guardrail" for d in guardrails)
+    assert "netguard-guardrail-default-deny" in {d["metadata"]["name"] for d in guardrails}
 
 
 @pytest.fixture(scope="module")

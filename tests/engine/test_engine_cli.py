@@ -14,6 +14,9 @@ from netguard.analysis import Analyzer
 from netguard.cli import main
 from netguard.loader import load_paths
 
+# Every test reads its manifests with both YAML paths (tests/engine/conftest.py).
+pytestmark = pytest.mark.usefixtures("yaml_path")
+
 MANIFESTS = textwrap.dedent("""\
     apiVersion: v1
     kind: Namespace

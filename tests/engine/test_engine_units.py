@@ -133,6 +133,7 @@ def test_ip_block_intervals_leave_out_the_excepts():
 
 # --- loading -----------------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("yaml_path")
 def test_loading_folders_multi_document_files_lists_and_defaults(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "ns.yaml").write_text(

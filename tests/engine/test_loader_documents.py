@@ -9,6 +9,9 @@ import pytest
 from netguard.errors import NetguardInputError
 from netguard.loader import build_cluster, load_paths
 
+# Every test reads its manifests with both YAML paths (tests/engine/conftest.py).
+pytestmark = pytest.mark.usefixtures("yaml_path")
+
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod, labels: {app: web}}\n"
 
 

@@ -56,8 +56,6 @@ BAD = [
      "not a valid"),
     (cnp(egress=[{"action": "Deny", "to": [{"domainNames": ["example.com"]}]}]), "spec.egress[0].action",
      "only supported in Accept"),
-    (cnp(egress=[{"action": "Accept", "to": [{"networks": ["10.0.0.0/8"]}],
-                  "protocols": [{"destinationNamedPort": "web"}]}]), "spec.egress[0]", "named port cannot"),
     (cnp(ingress=[{"action": "Deny", "from": ANY, "protocols": [{"icmp": {}}]}]), "spec.ingress[0].protocols[0].icmp",
      "unknown field"),
     (cnp(ingress=[{"action": "Deny", "from": ANY, "protocols": [{"tcp": {"destinationPort": {"range": {"start": 9, "end": 9}}}}]}]),
@@ -75,7 +73,8 @@ BAD = [
                                                                           "ports": [{"portNumber": {"port": 80}, "namedPort": "web"}]}]}},
      "spec.ingress[0].ports[0]", "exactly one of"),
     ({"apiVersion": V1, "kind": "AdminNetworkPolicy", "metadata": {"name": "a"},
-      "spec": {"priority": 1, "subject": {"pods": {"podSelector": {}}}}}, "spec.subject.pods.namespaceSelector", "missing"),
+      "spec": {"priority": 1, "subject": {"pods": {"podSelector": {}, "selector": {}}}}}, "spec.subject.pods.selector",
+     "unknown field"),
     ({"apiVersion": "policy.networking.k8s.io/v1alpha3", "kind": "ClusterNetworkPolicy", "metadata": {"name": "a"}},
      "apiVersion", "not a version the engine reads"),
 ]
@@ -160,3 +159,40 @@ def test_domain_names_match_only_external_endpoints_given_by_name():
 def test_a_port_set_difference_keeps_exactly_the_ports_not_taken():
     assert (PortSet.of([(1, 10), (20, 30)]) - PortSet.of([(5, 22)])).spans == ((1, 4), (23, 30))
     assert (PortSet.everything() - PortSet.everything()).is_empty()
+
+
+def test_an_absent_selector_of_a_pods_peer_is_the_empty_selector_as_the_go_types_decode_it():
+    anp = {"apiVersion": V1, "kind": "AdminNetworkPolicy", "metadata": {"name": "a"},
+           "spec": {"priority": 1, "subject": {"pods": {"podSelector": {"matchLabels": {"app": "b"}}}},
+                    "ingress": [{"action": "Deny", "from": [{"pods": {"namespaceSelector": {
+                        "matchLabels": {"kubernetes.io/metadata.name": "x"}}}}]}]}}
+    analyzer = load(pod("x", "a"), pod("y", "b", labels={"app": "b"}), pod("z", "c"), anp)
+    assert not analyzer.allowed("x/a", "y/b", 80, "TCP")  # every pod of namespace x
+    assert analyzer.allowed("z/c", "y/b", 80, "TCP")
+
+
+def test_a_named_port_beside_a_networks_peer_matches_the_pods_that_declare_it():
+    policy = cnp(egress=[{"action": "Deny", "to": [{"networks": ["10.0.0.0/8"]}, {"namespaces": {}}],
+                          "protocols": [{"destinationNamedPort": "web"}]}])
+    analyzer = load(pod("x", "a", "10.0.0.1"), pod("y", "b", "10.0.0.2"), policy, externals=["10.0.0.9"])
+    assert not analyzer.allowed("x/a", "y/b", 80, "TCP")
+    assert analyzer.allowed("x/a", "external/10.0.0.9", 80, "TCP")  # an address has no named port
+
+
+def test_explain_names_the_tier_decision_and_the_pass():
+    deny = cnp("deny-restricted", priority=40, ingress=[
+        {"name": "pass-own", "action": "Pass", "from": [{"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}]},
+        {"name": "deny-untrusted", "action": "Deny", "from": ANY}])
+    np = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "own", "namespace": "y"},
+          "spec": {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}}
+    analyzer = load(pod("x", "a"), pod("y", "b"), pod("y", "c"), deny, np)
+    denied = analyzer.explain("x/a", "y/b", 80, "TCP")
+    assert not denied.allowed
+    assert ("ClusterNetworkPolicy deny-restricted (Admin, priority 40) selects y/b; rule 2 'deny-untrusted' "
+            "denies x/a on 80/TCP") in denied.to_text()
+    assert denied.to_dict()["ingress"]["tiers"] == [
+        {"policy": "ClusterNetworkPolicy/deny-restricted", "rule": 2, "name": "deny-untrusted", "action": "Deny"}]
+    passed = analyzer.explain("y/c", "y/b", 80, "TCP")
+    text = passed.to_text()
+    assert passed.allowed and "passed to NetworkPolicies by ClusterNetworkPolicy deny-restricted (Admin, priority 40) rule 1 'pass-own'" in text
+    assert "NetworkPolicy y/own selects y/b; rule 1 admits y/c" in text

@@ -13,11 +13,12 @@ from rules import POLICIES
 EXAMPLE = Path(__file__).resolve().parents[2] / "policies" / "policy-config.example.json"
 
 
-def test_rules_one_to_five_are_mandatory_by_default_and_pod_security_advisory():
+def test_every_rule_but_pod_security_is_mandatory_by_default():
     levels = {p.name: p.enforcement_level for p in POLICIES}
     assert levels == {
         "namespace-default-deny": EnforcementLevel.MANDATORY, "no-allow-all": EnforcementLevel.MANDATORY,
         "egress-allowlist": EnforcementLevel.MANDATORY, "role-isolation": EnforcementLevel.MANDATORY,
+        "trust-tier-guardrails": EnforcementLevel.MANDATORY,
         "workload-identity": EnforcementLevel.MANDATORY, "namespace-pod-security": EnforcementLevel.ADVISORY}
 
 

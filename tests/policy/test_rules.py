@@ -32,7 +32,7 @@ def replace(objects: list[dict], kind: str, ns: str, name: str, new: dict) -> li
     return without(objects, kind, ns, name) + [new]
 
 
-STACK_RULES = ("namespace-default-deny", "role-isolation", "egress-allowlist")
+STACK_RULES = ("namespace-default-deny", "role-isolation", "egress-allowlist", "trust-tier-guardrails")
 
 
 def reviewed(*patterns: str) -> dict:
@@ -353,9 +353,10 @@ def test_a_network_policy_patch_is_checked_like_a_policy_and_fails_closed_in_the
     resource = from_manifest(patch)
     resource = Resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", "patch", resource.props)
     found = by_policy(run(m.resources(m.base_stack()) + [resource]))
-    assert set(found) == {"no-allow-all", "namespace-default-deny", "role-isolation", "egress-allowlist"}
+    assert set(found) == {"no-allow-all", "namespace-default-deny", "role-isolation", "egress-allowlist",
+                          "trust-tier-guardrails"}
     assert "has no `from`" in found["no-allow-all"][0].message
-    for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist"):
+    for rule in ("namespace-default-deny", "role-isolation", "egress-allowlist", "trust-tier-guardrails"):
         assert all("patch of an object" in f.message for f in found[rule])
 
 

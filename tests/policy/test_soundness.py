@@ -14,7 +14,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 from policy import manifests as m
 from policy.pack_harness import Provider, by_policy, from_manifest, run
 
-STACK_RULES = ("namespace-default-deny", "role-isolation", "egress-allowlist")
+STACK_RULES = ("namespace-default-deny", "role-isolation", "egress-allowlist", "trust-tier-guardrails")
 CONNECTIVITY = (*STACK_RULES, "no-allow-all")
 
 
@@ -228,9 +228,9 @@ def test_a_malformed_workload_is_reported_by_every_rule_that_needs_it():
 # --- 4. policy kinds that allow traffic but are not evaluated --------------------------------
 
 UNMODELLED_POLICIES = [
-    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy", None),
-    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy", None),
-    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy", None),
+    # The engine models the tier APIs' served versions (tests/policy/test_tier_rules.py); others fail closed.
+    ("policy.networking.k8s.io/v1alpha3", "ClusterNetworkPolicy", None),
+    ("policy.networking.k8s.io/v1beta1", "AdminNetworkPolicy", None),
     ("cilium.io/v2", "CiliumNetworkPolicy", "ai-serving"),
     ("cilium.io/v2", "CiliumClusterwideNetworkPolicy", None),
     ("projectcalico.org/v3", "NetworkPolicy", "ai-serving"),

@@ -9,7 +9,7 @@ from policy.pack_harness import by_policy, run
 
 RELAXED = {name: {"failOnUnknown": False} for name in
            ("namespace-default-deny", "no-allow-all", "egress-allowlist", "role-isolation",
-            "workload-identity", "namespace-pod-security")}
+            "trust-tier-guardrails", "workload-identity", "namespace-pod-security")}
 
 
 def test_an_unknown_egress_block_cannot_be_verified_at_preview():
@@ -17,7 +17,8 @@ def test_an_unknown_egress_block_cannot_be_verified_at_preview():
         "podSelector": {}, "policyTypes": ["Egress"],
         "egress": [{"to": [{"ipBlock": {"cidr": UNKNOWN_STRING_VALUE}}]}]})
     found = by_policy(run(m.resources(m.base_stack() + [policy])))
-    assert set(found) == {"no-allow-all", "egress-allowlist", "role-isolation", "namespace-default-deny"}
+    assert set(found) == {"no-allow-all", "egress-allowlist", "role-isolation", "namespace-default-deny",
+                          "trust-tier-guardrails"}
     for items in found.values():
         assert all("cannot be verified at preview because spec.egress[0].to[0].ipBlock.cidr is unknown"
                    in f.message for f in items)
@@ -60,5 +61,5 @@ def test_an_unknown_namespace_label_cannot_be_verified():
     stack = [o for o in m.base_stack() if not (o["kind"] == "Namespace" and o["metadata"]["name"] == "ai-serving")] + [ns]
     found = by_policy(run(m.resources(stack)))
     # Namespace labels decide namespaceSelectors, so role isolation cannot be proven either.
-    assert set(found) == {"namespace-pod-security", "role-isolation"}
+    assert set(found) == {"namespace-pod-security", "role-isolation", "trust-tier-guardrails"}
     assert all("cannot be verified at preview" in items[0].message for items in found.values())

@@ -46,9 +46,10 @@ def explain_tiers(verdict: SideVerdict, port: int) -> TierExplanation:
     elif np_decide:
         allowed = port in tiered.ports
     else:
+        tiers = "no Baseline rule" if passed is not None else "no Admin or Baseline rule"
         lines.append(
-            f"  no NetworkPolicy selects {verdict.endpoint_id} for {verdict.direction} and no cluster tier "
-            f"rule matches {verdict.peer_id} on {on}: allowed (the API's default)"
+            f"  no NetworkPolicy selects {verdict.endpoint_id} for {verdict.direction} and {tiers} "
+            f"matches {verdict.peer_id} on {on}: allowed (the API's default)"
         )
         allowed = True
     for policy, rule in tiered.unmodelled:

@@ -5,7 +5,11 @@ error, never ignored (a misspelt ``egres`` would leave a guardrail silently open
 schema requires is required here: ``subject`` with exactly one of namespaces/pods, a rule's
 ``action`` and its non-empty ``from``/``to``, exactly one field per peer and per port entry, the
 item limits, priorities in 0-1000, a BaselineAdminNetworkPolicy named ``default``, domainNames only
-in Accept rules and never a named port with a networks, nodes or domainNames peer.
+in Accept rules. Two checks are read as the Go types decode, not as the CRD's schema refuses: an
+absent namespaceSelector or podSelector of a ``pods`` subject or peer is the empty selector, and a
+named port beside a networks, nodes or domainNames peer (refused by the experimental CRD's CEL
+rule) resolves on the destination pods as everywhere, so it never matches an external address;
+analysers and implementations read such manifests that way.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any, Callable, Optional
 from ..cidr import IPBlock, parse_network
 from ..errors import Location, kind_of, unknown_key
 from ..model import EGRESS, INGRESS
-from ..ports import NamedPort, PortMatcher
+from ..ports import PortMatcher
 from ..selectors import LabelSelector, parse_selector
 from .model import (
     ACCEPT, ADMIN, ADMIN_NETWORK_POLICY, BASELINE, BASELINE_ADMIN_NETWORK_POLICY, CLUSTER_NETWORK_POLICY,
@@ -45,7 +49,6 @@ class Dialect:
     max_items: int  # rules per direction, peers per rule, port entries per rule
     ports_key: str
     parse_port: Callable[[Any, Location], tuple[PortMatcher, ...]]
-    pods_namespace_optional: bool
 
 
 _INGRESS_PEERS = ("namespaces", "pods")
@@ -54,19 +57,19 @@ DIALECTS = {
         CLUSTER_NETWORK_POLICY, f"{GROUP}/v1alpha2",
         frozenset({"tier", "priority", "subject", "ingress", "egress"}),
         {"Accept": ACCEPT, "Deny": DENY, "Pass": PASS},
-        ("namespaces", "pods", "nodes", "networks", "domainNames"), 25, "protocols", parse_protocols_entry, True,
+        ("namespaces", "pods", "nodes", "networks", "domainNames"), 25, "protocols", parse_protocols_entry,
     ),
     ADMIN_NETWORK_POLICY: Dialect(
         ADMIN_NETWORK_POLICY, f"{GROUP}/v1alpha1",
         frozenset({"priority", "subject", "ingress", "egress"}),
         {"Allow": ACCEPT, "Deny": DENY, "Pass": PASS},
-        ("namespaces", "pods", "nodes", "networks", "domainNames"), 100, "ports", parse_ports_entry, False,
+        ("namespaces", "pods", "nodes", "networks", "domainNames"), 100, "ports", parse_ports_entry,
     ),
     BASELINE_ADMIN_NETWORK_POLICY: Dialect(
         BASELINE_ADMIN_NETWORK_POLICY, f"{GROUP}/v1alpha1",
         frozenset({"subject", "ingress", "egress"}),
         {"Allow": ACCEPT, "Deny": DENY},
-        ("namespaces", "pods", "nodes", "networks"), 100, "ports", parse_ports_entry, False,
+        ("namespaces", "pods", "nodes", "networks"), 100, "ports", parse_ports_entry,
     ),
 }
 MAX_NETWORKS = 25
@@ -125,14 +128,11 @@ def _namespaced_pods(raw: Any, dialect: Dialect, at: Location) -> tuple[LabelSel
     unknown = unknown_key(raw, {"namespaceSelector", "podSelector"})
     if unknown is not None:
         raise at.key(unknown).error("unknown field (expected namespaceSelector and podSelector)")
-    if raw.get("podSelector") is None:
-        raise at.key("podSelector").error("missing (use {} for every pod)")
-    namespaces = raw.get("namespaceSelector")
-    if namespaces is None and not dialect.pods_namespace_optional:
-        raise at.key("namespaceSelector").error("missing (use {} for every namespace)")
+    # Both are non-pointer LabelSelectors in the Go types: an absent one decodes to the empty
+    # selector (everything), which is how implementations and analysers built on them read it.
     return (
-        parse_selector(namespaces or {}, at.key("namespaceSelector")),
-        parse_selector(raw["podSelector"], at.key("podSelector")),
+        parse_selector(raw.get("namespaceSelector") or {}, at.key("namespaceSelector")),
+        parse_selector(raw.get("podSelector") or {}, at.key("podSelector")),
     )
 
 
@@ -178,7 +178,8 @@ def _rule(raw: Any, direction: str, dialect: Dialect, at: Location) -> TierRule:
         for i, p in enumerate(_items(raw[peers_key], peers_at, dialect.max_items, "peers"))
     )
     ports = _ports(raw.get(dialect.ports_key), dialect, at.key(dialect.ports_key))
-    _check_combination(dialect.actions[action], peers, ports, at)
+    if dialect.actions[action] != ACCEPT and any(p.domain_names is not None for p in peers):
+        raise at.key("action").error("domainNames peers are only supported in Accept/Allow rules")
     return TierRule(name, dialect.actions[action], peers, ports)
 
 
@@ -207,13 +208,3 @@ def _ports(raw: Any, dialect: Dialect, at: Location) -> Optional[tuple[PortMatch
         return None  # every port of every protocol
     items = _items(raw, at, dialect.max_items, "port entries")
     return tuple(m for i, p in enumerate(items) for m in dialect.parse_port(p, at.index(i)))
-
-
-def _check_combination(action: str, peers: tuple[TierPeer, ...], ports, at: Location) -> None:
-    if action != ACCEPT and any(p.domain_names is not None for p in peers):
-        raise at.key("action").error("domainNames peers are only supported in Accept/Allow rules")
-    named = ports is not None and any(isinstance(m, NamedPort) for m in ports)
-    if named and any(p.networks or p.nodes is not None or p.domain_names for p in peers):
-        raise at.error(
-            "a named port cannot be used with networks, nodes or domainNames peers (they have no named ports)"
-        )

@@ -28,8 +28,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "benchmarks"), str(HERE.parent / "policies")]
-from bench_engine import write_platform  # noqa: E402  (scripts/ or benchmarks/)
+SCRIPTS = HERE.parent / "scripts"  # gen_flows.py writes the flow logs
+sys.path[:0] = [str(HERE), str(HERE.parent / "policies")]
+from bench_engine import write_platform  # noqa: E402
 
 MIB = 2 ** 20
 
@@ -120,7 +121,7 @@ def main() -> int:
             sizes_row = write_platform(n, old)
             changed_platform(old, new)
             flows = root / f"flows-{n}.jsonl"
-            subprocess.run([*env_python, str(HERE / "gen_flows.py"), str(old), "--records", str(args.records),
+            subprocess.run([*env_python, str(SCRIPTS / "gen_flows.py"), str(old), "--records", str(args.records),
                             "--out", str(flows), "--bad-every", "10000"], check=True)
             report = median_of(runs, [netguard, "report", str(old), "--format", "json", "--output", os.devnull])
             render = json.loads(subprocess.run([*env_python, "-c", RENDER_TIMES, str(old)], check=True, capture_output=True,
@@ -134,7 +135,7 @@ def main() -> int:
         if args.million:
             n = max(sizes)
             flows = root / f"flows-{n}-million.jsonl"
-            subprocess.run([*env_python, str(HERE / "gen_flows.py"), str(root / f"platform-{n}"), "--records",
+            subprocess.run([*env_python, str(SCRIPTS / "gen_flows.py"), str(root / f"platform-{n}"), "--records",
                             str(args.million), "--out", str(flows), "--bad-every", "100000"], check=True)
             wall, cpu, rss = timed([netguard, "audit", str(root / f"platform-{n}"), "--flows", str(flows),
                                     "--format", "json", "--output", os.devnull])

@@ -50,7 +50,7 @@ from typing import Any
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))  # differential_nca
 import differential_nca  # noqa: E402
 
 ROLES: dict[str, dict[str, Any]] = {

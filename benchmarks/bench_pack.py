@@ -1,6 +1,6 @@
 """Benchmark: the policy pack's rules over a generated stack of about 2,000 resources.
 
-Usage: .venv/bin/python scripts/bench_pack.py [--namespaces 100] [--runs 5] [--port-entries 30000]
+Usage: .venv/bin/python benchmarks/bench_pack.py [--namespaces 100] [--runs 5] [--port-entries 30000]
 
 Each namespace of the generated stack looks like the reference platform's: a Namespace, a
 default-deny, DNS egress, four workloads (gateway, inference, vector store, training) with their

@@ -2,7 +2,7 @@
 AiPlatform and once as a plain pulumi_kubernetes loop registering the same resources (same kinds,
 counts, specs and dependencies; no components), and compare milliseconds per registered resource.
 
-    .venv/bin/python scripts/bench_components.py [--namespaces 500] [--per-namespace 5] [--runs 3]
+    .venv/bin/python benchmarks/bench_components.py [--namespaces 500] [--per-namespace 5] [--runs 3]
 
 Target: the components add less than 25%.
 """
