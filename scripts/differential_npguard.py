@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 

@@ -17,11 +17,11 @@ from typing import Callable, Mapping, Optional
 
 from ..bitsets import Universe, _named_destinations, _number_admits
 from ..classes import iter_bits
-from ..model import INGRESS
+from ..model import EGRESS, INGRESS
 from ..ports import PortSet
 from .compile import CompiledTierPolicy, CompiledTierRule, CompiledTiers
 from .evaluate import ambiguity
-from .model import ACCEPT, DENY
+from .model import ACCEPT, DENY, PASS
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class TierBits:
                 out.append((rule, peers))
             return tuple(out)
 
-        return _PolicyBits(policy, u.peer_bits(policy.subject), rules(INGRESS), rules("Egress"))
+        return _PolicyBits(policy, u.peer_bits(policy.subject), rules(INGRESS), rules(EGRESS))
 
     def sides(self, direction: str, np_sets: Mapping[int, int], port: int, protocol: str) -> Mapping[int, int]:
         """Subject class -> the peer classes its side allows, for every class a tier or NetworkPolicy constrains.
@@ -104,7 +104,7 @@ class TierBits:
                     open_peers[s] = open_peers.get(s, initially_open(s)) & ~bits
                     if action == ACCEPT:
                         accepted[s] = accepted.get(s, 0) | bits
-                    if action != "Pass":
+                    if action != PASS:
                         settled[s] = settled.get(s, 0) | bits
                     if action == DENY and denied is not None:
                         denied[s] = denied.get(s, 0) | bits

@@ -21,7 +21,7 @@ from ..errors import NetguardInputError
 from ..model import INGRESS, Cluster, Endpoint
 from ..ports import PortSet, ports_admitted
 from .compile import VERBS, CompiledTierPolicy, CompiledTierRule, CompiledTiers
-from .model import ACCEPT, DENY, PASS
+from .model import ACCEPT, ADMIN, DENY, PASS
 
 
 class TierAmbiguityError(NetguardInputError):
@@ -52,7 +52,7 @@ class TieredSide:
     def decision(self, port: int) -> Optional[TierDecision]:
         """The decision for ``port``: an Admin rule's, or (when no NetworkPolicy decides) a Baseline rule's."""
         for d in self.decisions:
-            if port in d.ports and (d.policy.policy.tier == "Admin" or not self.np_isolated):
+            if port in d.ports and (d.policy.policy.tier == ADMIN or not self.np_isolated):
                 if d.action != PASS:
                     return d
         return None
