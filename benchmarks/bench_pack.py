@@ -1,6 +1,7 @@
 """Benchmark: the policy pack's rules over a generated stack of about 2,000 resources.
 
 Usage: .venv/bin/python benchmarks/bench_pack.py [--namespaces 100] [--runs 5] [--port-entries 30000]
+       [--tier-port-entries 4000]
 
 Each namespace of the generated stack looks like the reference platform's: a Namespace, a
 default-deny, DNS egress, four workloads (gateway, inference, vector store, training) with their
@@ -10,6 +11,8 @@ proxies). Prints the median time of the stack rules and of the resource rules; t
 rules under 5 s at 2,000 resources. `--port-entries N` times, on its own, the reference-sized
 stack of `--namespaces 3` with N port entries spread over a few large NetworkPolicies (a flow
 from inference to training among them, so the rules must find it); target: a verdict in seconds.
+`--tier-port-entries N` does the same with N port entries in AdminNetworkPolicies (100 per policy,
+the v1alpha1 limit), each a Deny from inference into training on its own ports.
 """
 
 from __future__ import annotations
@@ -72,6 +75,20 @@ def port_heavy_objects(entries: int) -> list[dict]:
     return objects
 
 
+def tier_port_heavy_objects(entries: int) -> list[dict]:
+    """Three namespaces, plus AdminNetworkPolicies of 100 port entries each, ``entries`` in all."""
+    objects = [o for i in range(3) for o in namespace_objects(i)]
+    for index in range(max(1, entries // 100)):
+        ports = [{"portNumber": {"port": 1024 + index * 100 + n, "protocol": "TCP"}} for n in range(100)]
+        objects.append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": "AdminNetworkPolicy",
+                        "metadata": {"name": f"many-ports-{index}"},
+                        "spec": {"priority": index % 1000, "subject": {"pods": {
+                            "namespaceSelector": {}, "podSelector": {"matchLabels": {"netguard.io/role": "training"}}}},
+                            "ingress": [{"action": "Deny", "ports": ports, "from": [{"pods": {
+                                "namespaceSelector": {}, "podSelector": {"matchLabels": {"netguard.io/role": "inference"}}}}]}]}})
+    return objects
+
+
 def timed(resources, policies) -> tuple[float, int]:
     start = time.perf_counter()
     found = run(resources, policies=policies)
@@ -83,9 +100,12 @@ def main() -> int:
     parser.add_argument("--namespaces", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--port-entries", type=int, default=0)
+    parser.add_argument("--tier-port-entries", type=int, default=0)
     args = parser.parse_args()
     if args.port_entries:
-        return bench_port_entries(args.port_entries, args.runs)
+        return bench_port_entries(port_heavy_objects(args.port_entries), args.port_entries, args.runs)
+    if args.tier_port_entries:
+        return bench_port_entries(tier_port_heavy_objects(args.tier_port_entries), args.tier_port_entries, args.runs)
     resources = m.resources([o for i in range(args.namespaces) for o in namespace_objects(i)])
     stack_rules = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
     resource_rules = [p for p in POLICIES if p not in stack_rules]
@@ -101,8 +121,8 @@ def main() -> int:
     return 0
 
 
-def bench_port_entries(entries: int, runs: int) -> int:
-    resources = m.resources(port_heavy_objects(entries))
+def bench_port_entries(objects: list[dict], entries: int, runs: int) -> int:
+    resources = m.resources(objects)
     stack_rules = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
     times = [timed(resources, stack_rules) for _ in range(runs)]
     median = statistics.median(t for t, _ in times)

@@ -1,5 +1,6 @@
 """AiFlow: one declared flow as a pair of policies, ingress on the destination and egress on the
-source. Both must allow, so neither side alone opens anything, and nothing flows back.
+source. Both must allow, so neither side alone opens anything, and nothing flows back. With a mesh,
+also the mesh's policy on the destination admitting exactly the source workloads' identities.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pulumi_kubernetes as k8s
 
 from . import identity
 from .inventory import FlowSpec, WorkloadSpec
+from .mesh import MeshProvider, create
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class AiFlowArgs:
     source_selector: dict[str, str]   # never empty: a workload's identity, or a role
     destination: WorkloadSpec
     part_of: str
+    mesh: Optional[MeshProvider] = None
+    sources: tuple[WorkloadSpec, ...] = ()  # the workloads the source stands for (for the mesh's identities)
 
 
 def _source_slug(flow: FlowSpec) -> str:
@@ -43,10 +47,15 @@ def ingress_policy(args: AiFlowArgs) -> dict:
                     "namespaceSelector": identity.namespace_selector(src.namespace),
                     "podSelector": {"matchLabels": args.source_selector},
                 }],
-                "ports": identity.k8s_ports(dst.port(p) for p in flow.ports),
+                "ports": identity.k8s_ports(dst.port(p) for p in flow.ports) + identity.datapath_ports(args.mesh),
             }],
         },
     }
+
+
+def mesh_policy_name(args: AiFlowArgs) -> str:
+    flow, dst = args.flow, args.destination
+    return f"netguard-mesh-in.{flow.source.namespace}.{_source_slug(flow)}.to.{dst.name}"
 
 
 def egress_policy(args: AiFlowArgs) -> dict:
@@ -63,7 +72,7 @@ def egress_policy(args: AiFlowArgs) -> dict:
                     "namespaceSelector": identity.namespace_selector(dst.namespace),
                     "podSelector": {"matchLabels": identity.selector(dst)},
                 }],
-                "ports": identity.k8s_ports(dst.port(p) for p in flow.ports),
+                "ports": identity.k8s_ports(dst.port(p) for p in flow.ports) + identity.datapath_ports(args.mesh),
             }],
         },
     }
@@ -79,4 +88,11 @@ class AiFlow(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         k8s.networking.v1.NetworkPolicy(f"{name}/ingress", **ingress_policy(args), opts=child)
         k8s.networking.v1.NetworkPolicy(f"{name}/egress", **egress_policy(args), opts=child)
+        if args.mesh:
+            if not args.sources:
+                raise ValueError(f"flow {args.flow.key}: no source workload, so no identity to admit")
+            ports = [args.destination.port(p) for p in args.flow.ports]
+            resource = args.mesh.flow_policy(
+                mesh_policy_name(args), args.destination, args.sources, ports, args.part_of)
+            create(resource, name, child)
         self.register_outputs({"flow": args.flow.key})

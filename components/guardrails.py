@@ -41,6 +41,7 @@ from netguard import labels
 from . import identity
 from .inventory import FlowSpec, Inventory, InventoryError, NamespaceSpec
 from .inventory.errors import CONFIG_KEY
+from .mesh import mesh_provider
 
 GROUP = "policy.networking.k8s.io"
 PRIORITIES = MappingProxyType({"dns": 100, "metadata": 110, "flows": 115, "tiers": 120, "default-deny": 900})
@@ -138,11 +139,13 @@ def _flow_policies(inv: Inventory) -> list[tuple[str, dict, str, list[Rule]]]:
         inbound.setdefault((flow.to.namespace, flow.to.workload), []).append(flow)
         src = flow.source
         outbound.setdefault((src.namespace, src.workload or f"role-{src.role}"), []).append(flow)
+    # The mesh's own tunnel (ambient's HBONE) carries the flows between meshed pods: Passed with them.
+    tunnel = list(mesh_provider(inv.platform.mesh).datapath_ports()) if inv.platform.mesh else []
     out = []
     for (namespace, workload), flows in sorted(inbound.items()):
         dst = inv.workload(namespace, workload)
         rules = [(f"from-{_slug(f.source.key)}", "Pass", [_pods(f.source.namespace, _source_selector(inv, f))],
-                  _ports(dst.port(n) for n in f.ports)) for f in flows]
+                  _ports(dst.port(n) for n in f.ports) + tunnel) for f in flows]
         out.append((f"netguard-guardrail-flows-to-{namespace}-{workload}",
                     {"pods": _pods(namespace, identity.selector(dst))["pods"]}, "ingress", rules))
     for (namespace, source), flows in sorted(outbound.items()):
@@ -150,7 +153,7 @@ def _flow_policies(inv: Inventory) -> list[tuple[str, dict, str, list[Rule]]]:
         for f in flows:
             dst = inv.workload(f.to.namespace, f.to.workload)
             rules.append((f"to-{_slug(f.to.key)}", "Pass", [_pods(dst.namespace, identity.selector(dst))],
-                          _ports(dst.port(n) for n in f.ports)))
+                          _ports(dst.port(n) for n in f.ports) + tunnel))
         subject = {"pods": _pods(namespace, _source_selector(inv, flows[0]))["pods"]}
         out.append((f"netguard-guardrail-flows-from-{namespace}-{source}", subject, "egress", rules))
     return out

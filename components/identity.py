@@ -12,6 +12,7 @@ from .inventory import Inventory, WorkloadSpec
 
 LABEL_LAYERS = labels.LAYERS
 LAYER_BASELINE, LAYER_PLATFORM, LAYER_FLOW, LAYER_EGRESS = labels.LAYERS
+LAYER_MESH = labels.LAYER_MESH
 
 
 def selector(workload: WorkloadSpec) -> dict[str, str]:
@@ -57,3 +58,8 @@ def policy_metadata(name: str, namespace: str, layer: str, part_of: str) -> dict
 def k8s_ports(ports) -> list[dict]:
     """NetworkPolicy ports: exact numbers and protocols, never names (they resolve per pod)."""
     return [{"port": p.port, "protocol": p.protocol} for p in ports]
+
+
+def datapath_ports(mesh) -> list[dict]:
+    """The ports a mesh's own tunnel needs beside a flow's (ambient's HBONE 15008/TCP), or none."""
+    return [{"port": port, "protocol": protocol} for port, protocol in (mesh.datapath_ports() if mesh else ())]

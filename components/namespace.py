@@ -1,5 +1,5 @@
 """AiNamespace: a Namespace with its identity, Pod Security Admission, and the baseline and platform
-policy layers every namespace gets.
+policy layers every namespace gets; with a mesh, its mesh label and namespace-wide mesh policies.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from netguard import labels
 
 from . import identity
 from .inventory import NamespaceSpec, PlatformSettings, WorkloadSpec
+from .mesh import MeshProvider, create
 
 BASELINE_NAME = "netguard-baseline-deny-all"
 DNS_NAME = "netguard-platform-dns"
@@ -26,13 +27,15 @@ class AiNamespaceArgs:
     part_of: str
     # Workloads of this namespace that declare a metrics port (scraped when monitoring is configured).
     metrics_targets: tuple[WorkloadSpec, ...] = ()
+    mesh: Optional[MeshProvider] = None  # None: no mesh declared
 
 
-def namespace_metadata(spec: NamespaceSpec, part_of: str) -> dict:
+def namespace_metadata(spec: NamespaceSpec, part_of: str, mesh: Optional[MeshProvider] = None) -> dict:
     return {
         "name": spec.name,
         "labels": {
             **spec.labels,  # first, so nothing below can be overridden (the inventory forbids it too)
+            **(mesh.namespace_labels() if mesh else {}),
             labels.TRUST_TIER: spec.trust_tier,
             labels.DATA_CLASS: spec.data_class,
             labels.APP_PART_OF: part_of,
@@ -72,8 +75,10 @@ def dns_policy(spec: NamespaceSpec, platform: PlatformSettings, part_of: str) ->
     }
 
 
-def metrics_policy(workload: WorkloadSpec, monitoring_namespace: str, part_of: str) -> dict:
-    """Ingress from the monitoring namespace to one workload's declared metrics port, nothing else."""
+def metrics_policy(workload: WorkloadSpec, monitoring_namespace: str, part_of: str,
+                   mesh: Optional[MeshProvider] = None) -> dict:
+    """Ingress from the monitoring namespace to one workload's declared metrics port, nothing else
+    (and the mesh's own datapath ports, when it tunnels: ambient's HBONE)."""
     port = workload.port(workload.metrics_port)
     return {
         "metadata": identity.policy_metadata(
@@ -83,7 +88,7 @@ def metrics_policy(workload: WorkloadSpec, monitoring_namespace: str, part_of: s
             "policyTypes": ["Ingress"],
             "ingress": [{
                 "from": [{"namespaceSelector": identity.namespace_selector(monitoring_namespace)}],
-                "ports": identity.k8s_ports([port]),
+                "ports": identity.k8s_ports([port]) + identity.datapath_ports(mesh),
             }],
         },
     }
@@ -100,7 +105,7 @@ class AiNamespace(pulumi.ComponentResource):
         spec, part_of = args.namespace, args.part_of
         self.name = spec.name
         self.namespace = k8s.core.v1.Namespace(
-            spec.name, metadata=namespace_metadata(spec, part_of), opts=pulumi.ResourceOptions(parent=self))
+            spec.name, metadata=namespace_metadata(spec, part_of, args.mesh), opts=pulumi.ResourceOptions(parent=self))
         inside = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
 
         k8s.networking.v1.NetworkPolicy(f"{spec.name}/baseline", **baseline_policy(spec, part_of), opts=inside)
@@ -111,8 +116,15 @@ class AiNamespace(pulumi.ComponentResource):
             for workload in args.metrics_targets:
                 k8s.networking.v1.NetworkPolicy(
                     f"{spec.name}/platform-metrics/{workload.name}",
-                    **metrics_policy(workload, monitoring, part_of), opts=inside)
+                    **metrics_policy(workload, monitoring, part_of, args.mesh), opts=inside)
                 platform_count += 1
 
         self.policy_counts = {identity.LAYER_BASELINE: 1, identity.LAYER_PLATFORM: platform_count}
+        if args.mesh:
+            mesh_policies = list(args.mesh.namespace_policies(spec.name, part_of))
+            if monitoring:
+                mesh_policies += [args.mesh.metrics_policy(w, monitoring, part_of) for w in args.metrics_targets]
+            for resource in mesh_policies:
+                create(resource, spec.name, inside)
+            self.policy_counts[identity.LAYER_MESH] = len(mesh_policies)
         self.register_outputs({"name": spec.name})

@@ -18,6 +18,7 @@ from .flow import AiFlow, AiFlowArgs
 from .guardrails import AiGuardrails, AiGuardrailsArgs
 from .inventory import Inventory, WorkloadSpec
 from .keys import KeyGenerator
+from .mesh import mesh_provider
 from .namespace import AiNamespace, AiNamespaceArgs
 from .secrets import AiVectorStoreKey, AiVectorStoreKeyArgs, secret_env
 from .workload import AiWorkload, AiWorkloadArgs, SecretEnv
@@ -53,6 +54,7 @@ class AiPlatform(pulumi.ComponentResource):
         super().__init__("netguard:index:AiPlatform", name, None, opts)
         inv = args.inventory
         counts: Counter[str] = Counter({layer: 0 for layer in identity.LABEL_LAYERS})
+        self.mesh = mesh_provider(inv.platform.mesh)
 
         namespaces = {ns.name: self._namespace(inv, ns.name, counts) for ns in inv.namespaces}
         ns_resource = {name: ns.namespace for name, ns in namespaces.items()}
@@ -94,11 +96,14 @@ class AiPlatform(pulumi.ComponentResource):
             )
             AiFlow(
                 flow.key,
-                AiFlowArgs(flow, source_selector, inv.workload(flow.to.namespace, flow.to.workload), inv.part_of),
+                AiFlowArgs(flow, source_selector, inv.workload(flow.to.namespace, flow.to.workload), inv.part_of,
+                           self.mesh, inv.sources_of(flow)),
                 pulumi.ResourceOptions(
                     parent=self, depends_on=[ns_resource[src.namespace], ns_resource[flow.to.namespace]]),
             )
             counts[identity.LAYER_FLOW] += 2
+            if self.mesh:
+                counts[identity.LAYER_MESH] += 1
 
         for egress in (e for e in inv.egress if e.cidrs):
             AiEgressAllowlist(
@@ -117,7 +122,14 @@ class AiPlatform(pulumi.ComponentResource):
              for e in inv.egress for d in e.domains),
             key=lambda d: (d["workload"], d["domain"]),
         )
+        mesh = inv.platform.mesh
+        self.encryption_in_transit = (
+            {"enforced": True, "provider": mesh.provider, "mode": mesh.mode, "mtls": "STRICT"} if mesh
+            else {"enforced": False, "reason": "no mesh declared (netguard:platform.platform.mesh): "
+                                               "traffic between workloads is not encrypted by the platform"}
+        )
         self.register_outputs({
+            "encryptionInTransit": self.encryption_in_transit,
             "namespaces": self.namespaces,
             "workloads": self.workloads,
             "policies": self.policy_counts,
@@ -129,7 +141,7 @@ class AiPlatform(pulumi.ComponentResource):
         targets = tuple(w for w in inv.workloads_in(name) if w.metrics_port)
         ns = AiNamespace(
             name,
-            AiNamespaceArgs(inv.namespace(name), inv.platform, inv.part_of, targets),
+            AiNamespaceArgs(inv.namespace(name), inv.platform, inv.part_of, targets, self.mesh),
             pulumi.ResourceOptions(parent=self),
         )
         counts.update(ns.policy_counts)

@@ -36,4 +36,5 @@ def run_program() -> AiPlatform:
     pulumi.export("policies", platform.policy_counts)
     pulumi.export("egressDomains", platform.egress_domains)
     pulumi.export("guardrails", platform.guardrails)
+    pulumi.export("encryptionInTransit", platform.encryption_in_transit)
     return platform

@@ -13,11 +13,11 @@ from .fields import KINDS
 from .parse import decode_config, parse_inventory
 from .schema import (
     CidrEgress, DnsSettings, DomainEgress, EgressPort, EgressSpec, FlowSource, FlowSpec, Inventory, NamespaceSpec,
-    PlatformSettings, PortSpec, WorkloadRef, WorkloadSpec,
+    MeshSettings, PlatformSettings, PortSpec, WorkloadRef, WorkloadSpec,
 )
 
 __all__ = [
     "CONFIG_KEY", "KINDS", "CidrEgress", "DnsSettings", "DomainEgress", "EgressPort", "EgressSpec", "FlowSource",
-    "FlowSpec", "Inventory", "InventoryError", "NamespaceSpec", "PlatformSettings", "PortSpec", "WorkloadRef",
+    "FlowSpec", "Inventory", "InventoryError", "MeshSettings", "NamespaceSpec", "PlatformSettings", "PortSpec", "WorkloadRef",
     "WorkloadSpec", "decode_config", "format_path", "parse_inventory",
 ]

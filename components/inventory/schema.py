@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 from pydantic.alias_generators import to_camel
@@ -29,10 +29,22 @@ class DnsSettings(StrictModel):
         default_factory=lambda: {"k8s-app": "kube-dns"})
 
 
+class MeshSettings(StrictModel):
+    """The service mesh that encrypts traffic and authorizes it by workload identity."""
+
+    provider: Literal["istio"]  # the providers components/mesh/ implements
+    mode: Literal["sidecar", "ambient"] = "sidecar"
+    # The monitoring stack's ServiceAccount in monitoringNamespace: scraping is then admitted by its
+    # principal. Unset: by the monitoring namespace (the one namespace-based mesh allowance). Without
+    # monitoringNamespace nothing is scraped and the account is not used.
+    scraper_service_account: Optional[DnsLabel] = None
+
+
 class PlatformSettings(StrictModel):
     dns: DnsSettings = DnsSettings()
     monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
     cluster_policy_api: ClusterPolicyApi = "v1alpha2"  # the tier API of the guardrails; none: no guardrails
+    mesh: Optional[MeshSettings] = None  # None: no mesh; encryption in transit is not enforced
 
 
 class NamespaceSpec(StrictModel):

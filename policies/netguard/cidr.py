@@ -3,7 +3,9 @@
 An ipBlock is matched against the other side's IP: a pod's status.podIP when known, or an
 external endpoint's address. An endpoint without an IP is never matched. As in the API server,
 a CIDR may have host bits set (``10.0.0.1/24`` means ``10.0.0.0/24``), and each ``except`` must be
-a strict subset of ``cidr`` of the same family.
+a strict subset of ``cidr`` of the same family. An IPv4-mapped IPv6 CIDR (``::ffff:10.0.0.0/104``)
+is the IPv4 CIDR it maps (``10.0.0.0/8``): Go's net.IPNet, which the API server and the CNIs read
+CIDRs with, matches IPv4 addresses with it.
 """
 
 from __future__ import annotations
@@ -66,7 +68,15 @@ def parse_network(raw: Any, at: Location) -> Network:
         raise at.error(f"{raw!r} is not a valid IPv4 or IPv6 CIDR") from None
     if getattr(network.network_address, "scope_id", None):
         raise at.error(f"{raw!r} is not a valid IPv4 or IPv6 CIDR (no %zone allowed)")
-    return network
+    return unmapped(network)
+
+
+def unmapped(network: Network) -> Network:
+    """The IPv4 network an IPv4-mapped IPv6 network (inside ::ffff:0:0/96) stands for; others as they are."""
+    mapped = getattr(network.network_address, "ipv4_mapped", None)
+    if mapped is None or network.prefixlen < 96:
+        return network
+    return ipaddress.IPv4Network((mapped, network.prefixlen - 96))
 
 
 def parse_ip(raw: Any, at: Location) -> Address:

@@ -43,3 +43,6 @@ PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"
 PSA_AUDIT = "pod-security.kubernetes.io/audit"
 PSA_WARN = "pod-security.kubernetes.io/warn"
 PSA_RESTRICTED = "restricted"
+
+# The layer of the mesh's policy objects (Istio PeerAuthentication, AuthorizationPolicy).
+LAYER_MESH = "mesh"

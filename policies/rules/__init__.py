@@ -1,7 +1,7 @@
 """The rules of the ai-netguard policy pack, one module each; importable without starting the pack."""
 
-from . import (egress_allowlist, namespace_default_deny, namespace_pod_security, no_allow_all,
-               role_isolation, trust_tier_guardrails, workload_identity)
+from . import (egress_allowlist, encryption_in_transit, mesh_declared, mesh_principals, namespace_default_deny,
+               namespace_pod_security, no_allow_all, role_isolation, trust_tier_guardrails, workload_identity)
 
 POLICIES = [
     namespace_default_deny.POLICY,
@@ -11,4 +11,7 @@ POLICIES = [
     trust_tier_guardrails.POLICY,
     workload_identity.POLICY,
     namespace_pod_security.POLICY,
+    encryption_in_transit.POLICY,
+    mesh_principals.POLICY,
+    mesh_declared.POLICY,
 ]

@@ -11,6 +11,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Iterable
 
+from netguard.cidr import unmapped
+
 Interval = tuple[int, int]  # inclusive
 
 
@@ -29,7 +31,7 @@ class AddressSet:
 
     @staticmethod
     def cidr(cidr: str) -> "AddressSet":
-        network = ipaddress.ip_network(str(cidr).strip(), strict=False)
+        network = unmapped(ipaddress.ip_network(str(cidr).strip(), strict=False))
         interval = ((int(network.network_address), int(network.broadcast_address)),)
         return AddressSet(v4=interval) if network.version == 4 else AddressSet(v6=interval)
 

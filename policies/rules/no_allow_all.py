@@ -187,6 +187,11 @@ def _check_cilium_rule(obj: KubeObject, rule: dict, at: str, side: str, clusterw
     if side == "from":
         cidrs = [{"cidr": c} for c in rule.get("fromCIDR") or [] if isinstance(c, str)]
         cidrs += [c for c in rule.get("fromCIDRSet") or [] if isinstance(c, dict) and "cidr" in c]
+        for index, entry in enumerate(rule.get("fromCIDRSet") or []):
+            if isinstance(entry, dict) and "cidr" not in entry:
+                yield Violation(f"{obj.ref}: {at}.fromCIDRSet[{index}] names its addresses by a CiliumCIDRGroup "
+                                f"(cidrGroupRef/cidrGroupSelector), which the pack cannot read; list the CIDRs, "
+                                f"or review it and list the policy in {NAME}'s exceptions")
         if anyone.admits_most_addresses(cidrs):
             yield Violation(f"{obj.ref}: {at}.fromCIDR/fromCIDRSet admit most addresses of an IP family "
                             f"({anyone.describe(cidrs)}); list the CIDRs the traffic really comes from")

@@ -55,7 +55,9 @@ _CONTROLLER_UNKNOWN: dict[str, dict[str, str]] = {
     "Deployment": {"pod-template-hash": ALWAYS},
     "StatefulSet": {"controller-revision-hash": ALWAYS, "statefulset.kubernetes.io/pod-name": ALWAYS,
                     "apps.kubernetes.io/pod-index": ALWAYS},
-    "DaemonSet": {"controller-revision-hash": ALWAYS, "pod-template-generation": ALWAYS},
+    # pod-template-generation is set while the deprecated generation annotation is (it always is
+    # on today's API servers); MAYBE covers both.
+    "DaemonSet": {"controller-revision-hash": ALWAYS, "pod-template-generation": MAYBE},
     "Job": dict(_JOB_UNKNOWN),
     "CronJob": {**_JOB_UNKNOWN, "batch.kubernetes.io/job-name": ALWAYS, "job-name": ALWAYS},
 }
@@ -115,7 +117,10 @@ def _core(obj: KubeObject, path: tuple) -> PodShape:
     unknown = dict(_CONTROLLER_UNKNOWN.get(obj.kind, {}))
     known: dict[str, str] = {}
     if obj.kind == "Job":
-        known = {"batch.kubernetes.io/job-name": str(obj.name), "job-name": str(obj.name)}
+        if isinstance(obj.get("metadata", "name"), str):
+            known = {"batch.kubernetes.io/job-name": str(obj.name), "job-name": str(obj.name)}
+        else:  # named by Pulumi at creation (the logical name plus a random suffix): unknown
+            unknown.update({"batch.kubernetes.io/job-name": ALWAYS, "job-name": ALWAYS})
     if obj.kind in ("Job", "CronJob"):
         job_spec = obj.get("spec") if obj.kind == "Job" else obj.get("spec", "jobTemplate", "spec")
         if _dict(job_spec).get("completionMode") == "Indexed":
@@ -130,13 +135,15 @@ def _rollout(obj: KubeObject) -> Iterator[PodShape]:
         return
     unknown = {"rollouts-pod-template-hash": ALWAYS}
     strategy = _dict(obj.get("spec", "strategy"))
-    # Canary, stable, active and preview pods carry extra labels: each may be on a pod or not.
+    yield _template(obj, ("spec", "template"), {}, unknown)
+    # The controller writes the canary, stable, active or preview metadata's labels (known values,
+    # over the template's) onto those pods: each is a pod shape of its own.
     for part, keys in (("canary", ("canaryMetadata", "stableMetadata")),
                        ("blueGreen", ("activeMetadata", "previewMetadata"))):
         for key in keys:
-            for label in _dict(_dict(_dict(strategy.get(part)).get(key)).get("labels")):
-                unknown[label] = MAYBE
-    yield _template(obj, ("spec", "template"), {}, unknown)
+            labels = _dict(_dict(_dict(strategy.get(part)).get(key)).get("labels"))
+            if labels:
+                yield _template(obj, ("spec", "template"), {}, unknown, extra=labels)
 
 
 def _workflow(obj: KubeObject) -> Iterator[PodShape]:
@@ -145,6 +152,9 @@ def _workflow(obj: KubeObject) -> Iterator[PodShape]:
     where = ".".join(spec_path)
     if spec.get("workflowTemplateRef") is not None or _mentions(spec, "templateRef"):
         yield PodShape(where, {}, unseen=f"{where} refers to WorkflowTemplates, whose pods the pack does not see")
+        return
+    if _mentions(spec, "podSpecPatch"):
+        yield PodShape(where, {}, unseen=f"{where}: a podSpecPatch may add containers and ports the pack does not see")
         return
     pod_labels = _dict(_dict(spec.get("podMetadata")).get("labels"))
     unknown = {"workflows.argoproj.io/workflow": ALWAYS, "workflows.argoproj.io/completed": ALWAYS}

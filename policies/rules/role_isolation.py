@@ -84,7 +84,8 @@ def _connected_on_some_port(model: stack_model.StackModel) -> set[tuple[str, str
         replace(p, ingress=tuple(replace(r, ports=None) for r in p.ingress),
                 egress=tuple(replace(r, ports=None) for r in p.egress))
         for p in model.cluster.policies))
-    return {(src, dst) for src, dst, _, _ in Analyzer(portless).matrix([(1, "TCP")])}
+    # The datapath alone: the mesh's port-scoped policies would hide pairs that connect on other ports.
+    return {(src, dst) for src, dst, _, _ in Analyzer(portless).matrix([(1, "TCP")], "datapath")}
 
 
 def deciding_probes(model: stack_model.StackModel) -> list[tuple[int, str]]:

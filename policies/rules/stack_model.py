@@ -7,9 +7,8 @@ witness pods, peers widen to the namespaces and pods they could match. An object
 modelled (unknown at preview, malformed, a kind the engine does not evaluate, pods the pack cannot
 see) is left out and listed, so that each rule says what it could not verify instead of passing.
 
-The engine sees only Pods, named so that no two objects collide: a workload's first witness is
-`namespace/name`; other witnesses and objects of another kind with the same name get a suffix no
-Kubernetes name can have. ``origin`` maps every endpoint back to the object that declares it.
+The engine sees only Pods (`witness_pods.py`); ``origin`` maps every endpoint back to the object
+that declares it.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from typing import Any, Iterable, Mapping, Optional
 from netguard.analysis import Analyzer
 from netguard.errors import Location, NetguardInputError
 from netguard.loader import build_cluster
+from netguard.mesh.parse import is_mesh_manifest
 from netguard.model import Cluster, Endpoint
 from netguard.tiers.model import KINDS as TIER_KINDS
 from netguard.tiers.parse import GROUP as TIER_GROUP, parse_tier_policy
@@ -29,7 +29,8 @@ from . import config, kinds, network_policies, pod_templates
 from .cidrset import AddressSet
 from .objects import KubeObject
 from .props import UNKNOWN
-from .unknowns import Unknowns, Vocabulary, witnesses
+from .unknowns import Unknowns, Vocabulary
+from .witness_pods import pod_manifest, witness_pods
 
 # A pod that nobody has labelled yet, added to each namespace that holds workloads when a rule
 # must speak for every pod of the namespace. Its name is no valid Kubernetes name: no user pod
@@ -128,7 +129,9 @@ def _runs_pods(obj: KubeObject) -> bool:
 def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: bool) -> StackModel:
     reviewed = settings.get(config.REVIEWED_KINDS) or []
     left_out: list[LeftOut] = []
-    namespaces, policies, workloads = [], [], []
+    namespaces, policies, workloads, mesh_policies = [], [], [], []
+    # A ServiceAccount decides verdicts only where an AuthorizationPolicy can name principals.
+    accounts_decide = any(o.kind == "AuthorizationPolicy" and is_mesh_policy(o) for o in objects)
     policy_ids: set[str] = set()
     tier_objects: list[KubeObject] = []  # ClusterNetworkPolicy, AdminNetworkPolicy, ...: cluster-scoped
     tier_ids: set[tuple] = set()
@@ -136,7 +139,7 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
     for obj in objects:
         if kinds.is_inert_policy(obj):
             continue  # a kind no API server serves: it cannot exist, so it neither isolates nor allows
-        problem = _left_out(obj)
+        problem = _left_out(obj, accounts_decide)
         if problem is not None:
             if not (problem.why == UNMODELLED and kinds.is_reviewed(obj, reviewed)):
                 left_out.append(problem)  # config may relax only what the pack does not model
@@ -161,6 +164,8 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
                 continue
             policies.append(obj)
             policy_ids.add(obj.identity)
+        elif is_mesh_policy(obj):
+            mesh_policies.append(obj)
         elif pod_templates.runs_pods(obj):
             workloads.append(obj)
     parsed = [network_policies.parse(obj) for obj in policies]
@@ -169,25 +174,31 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
                                                         for peer in rule.peers or () if peer.pod_selector))),
         *_tier_pod_selectors(tier_objects),
     ])
-    manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces]
+    manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces + mesh_policies]
     manifests += [(obj.urn, obj.manifest()) for obj in tier_objects]
     origins: dict[str, Origin] = {}
     named_ports_unknown = []
     taken: set[str] = set()
     for obj in workloads:
-        pods, problem = _witness_pods(obj, vocabulary, taken, origins)
+        pods, problem = witness_pods(obj, vocabulary, taken)
         if problem is not None:
-            left_out.append(problem)
+            left_out.append(LeftOut(obj, problem, unknown=False, why=UNMODELLED))
             continue
-        manifests += pods
+        for field, endpoint_id, manifest in pods:
+            origins[endpoint_id] = Origin(obj, field)
+            manifests.append((obj.urn, manifest))
         if any(shape.ports_unknown for shape in pod_templates.shapes(obj)):
             named_ports_unknown.append(obj)
     if with_new_pods:
         spots = {obj.namespace for obj in workloads} | {item.obj.namespace for item in left_out
                                                          if _runs_pods(item.obj) and isinstance(item.obj.namespace, str)}
         for namespace in sorted(spots):
-            manifests.append((f"new pods of {namespace}", _pod(namespace, NEW_POD_NAME, {}, None)))
-            origins[f"{namespace}/{NEW_POD_NAME}"] = Origin(None, "")
+            pod_name, n = NEW_POD_NAME, 1
+            while (namespace, pod_name) in taken:  # a user's object may have any name at preview
+                n += 1
+                pod_name = f"{NEW_POD_NAME} {n}"
+            manifests.append((f"new pods of {namespace}", pod_manifest(namespace, pod_name, {}, None)))
+            origins[f"{namespace}/{pod_name}"] = Origin(None, "")
     declared = {obj.name for obj in namespaces}
     mentioned = {namespace for _, m in manifests if (namespace := m["metadata"].get("namespace"))}
     mentioned |= {obj.namespace for obj in policies}
@@ -223,7 +234,18 @@ def _unknown_namespaces(left_out: list[LeftOut]) -> frozenset[str]:
                      if item.obj.kind == "Namespace" and isinstance(item.obj.name, str))
 
 
-def _left_out(obj: KubeObject) -> Optional[LeftOut]:
+def is_mesh_policy(obj: KubeObject) -> bool:
+    """An Istio PeerAuthentication or AuthorizationPolicy, which the engine's mesh point reads."""
+    return is_mesh_manifest(obj.kind, obj.api_version)
+
+
+def _left_out(obj: KubeObject, accounts_decide: bool = False) -> Optional[LeftOut]:
+    if is_mesh_policy(obj):
+        unknown = obj.props.unknown_affecting("metadata.name", "metadata.namespace", "metadata.annotations", "spec")
+        if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
+            return LeftOut(obj, ", ".join(unknown or ("metadata",)), unknown=True)
+        complaint = _complaint(obj)
+        return LeftOut(obj, complaint, unknown=False, why=MALFORMED) if complaint else None
     if kinds.allows_traffic_unmodelled(obj):
         return LeftOut(obj, f"{obj.api_version} {obj.kind} may allow traffic the pack does not model",
                        unknown=False, why=UNMODELLED)
@@ -235,9 +257,10 @@ def _left_out(obj: KubeObject) -> Optional[LeftOut]:
             return LeftOut(obj, what, unknown=False, why=UNMODELLED)
         return None
     if obj.patch:
-        # A patch changes an object the stack may not declare in full: its effect is unknowable here.
-        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=True)
-    unknown = obj.props.unknown_affecting(*_decisive_fields(obj))
+        # A patch changes an object the stack may not declare in full: its effect is unknowable here,
+        # and stays so at `pulumi up`, so failOnUnknown: false (which defers to `up`) must not skip it.
+        return LeftOut(obj, "a patch of an object the stack does not declare in full", unknown=False, why=UNMODELLED)
+    unknown = obj.props.unknown_affecting(*_decisive_fields(obj, accounts_decide))
     if unknown or obj.name is UNKNOWN or obj.namespace is UNKNOWN:
         return LeftOut(obj, ", ".join(unknown or ("metadata",)), unknown=True)
     if workload:
@@ -250,7 +273,7 @@ def _left_out(obj: KubeObject) -> Optional[LeftOut]:
     return None
 
 
-def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
+def _decisive_fields(obj: KubeObject, accounts_decide: bool = False) -> tuple[str, ...]:
     if obj.kind == "Namespace":
         return ("metadata.name", "metadata.labels")
     if is_tier_policy(obj):
@@ -261,6 +284,8 @@ def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
             prefix = f"{shape.field}." if shape.field else ""
             fields += [f"{prefix}metadata.labels", f"{prefix}spec.containers[*].ports",
                        f"{prefix}spec.initContainers[*].ports", f"{prefix}spec.initContainers[*].restartPolicy"]
+            if accounts_decide:  # the pod's mesh identity
+                fields += [f"{prefix}spec.serviceAccountName", f"{prefix}spec.serviceAccount"]
         if obj.group not in ("", "apps", "batch"):
             fields.append("spec")  # an operator's own fields decide which pods it runs
         elif obj.kind in ("Job", "CronJob"):
@@ -271,75 +296,22 @@ def _decisive_fields(obj: KubeObject) -> tuple[str, ...]:
 
 def _complaint(obj: KubeObject) -> Optional[str]:
     """The engine's complaint about an object, naming its field; None when it is well formed."""
-    try:
-        if kinds.is_modelled_policy(obj) and not is_tier_policy(obj):
-            network_policies.parse(obj)
-        else:
-            build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
-    except NetguardInputError as error:
-        return str(error)
     if not pod_templates.runs_pods(obj):
+        try:
+            if kinds.is_modelled_policy(obj) and not is_tier_policy(obj):
+                network_policies.parse(obj)
+            else:
+                build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself
+        except NetguardInputError as error:
+            return str(error)
         return None
+    # A workload is read as the engine reads its witness pods: labels, serving ports and the
+    # ServiceAccount when it is known (the mesh identity; an unknown one decides only where
+    # principals are named, and is then a decisive field).
     for shape in pod_templates.shapes(obj):
         try:
-            build_cluster([(obj.urn, _pod(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])
+            build_cluster([(obj.urn, pod_manifest(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])
         except NetguardInputError as error:
             where = f"{shape.field}." if shape.field else ""
             return f"{obj.ref}: {where}{error.field}: {error.problem}"
     return None
-
-
-def _witness_pods(obj: KubeObject, vocabulary: Vocabulary, taken: set[str],
-                  origins: dict[str, Origin]) -> tuple[list[tuple[str, dict]], Optional[LeftOut]]:
-    pods = []
-    namespace = str(obj.namespace)
-    for shape in pod_templates.shapes(obj):
-        label_sets = witnesses(shape, vocabulary)
-        if label_sets is None:
-            return [], LeftOut(obj, f"{shape.field or 'its pod'}: its pods carry labels whose values the pack "
-                               "cannot know, and the stack's selectors tell apart too many of them to check each",
-                               unknown=False, why=UNMODELLED)
-        for labels in label_sets:
-            name = _unique_name(obj, namespace, taken)
-            origins[f"{namespace}/{name}"] = Origin(obj, shape.field)
-            pods.append((obj.urn, _pod(namespace, name, labels, shape.spec)))
-    return pods, None
-
-
-def _unique_name(obj: KubeObject, namespace: str, taken: set[str]) -> str:
-    candidates = [str(obj.name), f"{obj.name} ({obj.kind})"]
-    n = 1
-    while True:
-        for name in candidates:
-            if (namespace, name) not in taken:
-                taken.add((namespace, name))
-                return name
-        n += 1
-        candidates = [f"{obj.name} ({obj.kind} pod {n})"]
-
-
-def _pod(namespace: str, name: str, labels: Mapping[str, str], spec: Any) -> dict:
-    """A Pod manifest for the engine: the labels, and the ports of its serving containers.
-
-    Native sidecars (initContainers with restartPolicy Always) run beside the containers for the
-    pod's whole life, so their ports are the pod's ports: a named port may resolve to them. CNIs
-    differ on this; counting them admits more, never less, which is the sound side.
-    """
-    containers: list = []
-    if isinstance(spec, Mapping):
-        if spec.get("containers") is not None:
-            containers.append(spec.get("containers"))
-        inits = spec.get("initContainers")
-        if isinstance(inits, list):
-            containers.append([c for c in inits if isinstance(c, Mapping) and c.get("restartPolicy") == "Always"])
-    flat = []
-    for group in containers:
-        if not isinstance(group, list):
-            flat.append(group)  # let the engine name the field that is not a list
-            continue
-        flat.extend(group)
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
-            "spec": {"containers": [{"name": f"c{i}", "ports": c.get("ports") if isinstance(c, Mapping) else c}
-                                    if isinstance(c, Mapping) else c for i, c in enumerate(flat)]}
-            if spec is not None else None}

@@ -55,9 +55,9 @@ def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
         yield from check_workload(obj, settings)
         return
     # A custom resource: each of its pod templates, as a workload's.
-    for shape in pod_templates.shapes(obj):
-        if shape.template_path is not None:
-            yield from check_workload(obj, settings, shape.template_path)
+    paths = dict.fromkeys(s.template_path for s in pod_templates.shapes(obj) if s.template_path is not None)
+    for template_path in paths:  # shapes may share a template (a Rollout's canary and stable pods)
+        yield from check_workload(obj, settings, template_path)
 
 
 def check_workload(obj: KubeObject, settings: dict, template_path: tuple | None = None) -> Iterator[Violation]:

@@ -26,6 +26,7 @@ def test_namespace_enforces_restricted_pod_security_and_carries_its_tiers(refere
         labels.PSA_ENFORCE_VERSION: "latest",
         labels.PSA_AUDIT: "restricted",
         labels.PSA_WARN: "restricted",
+        "istio-injection": "enabled",  # the dev stack's mesh: Istio, sidecar mode
     }
 
 

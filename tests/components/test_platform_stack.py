@@ -38,13 +38,17 @@ def test_reference_stack_builds_every_kind_it_declares(reference_run):
         # the Baseline default-deny (components/guardrails.py)
         "netguard:index:AiGuardrails": 1,
         "kubernetes:policy.networking.k8s.io/v1alpha2:ClusterNetworkPolicy": 2 + 4 + 6 + 6 + 1,
+        # the Istio layer (mesh: {provider: istio, mode: sidecar}): per namespace STRICT and allow-nothing,
+        # one ALLOW per flow and per metrics target
+        "kubernetes:security.istio.io/v1:PeerAuthentication": 6,
+        "kubernetes:security.istio.io/v1:AuthorizationPolicy": 6 + 8 + 5,
     }
 
 
 def test_outputs_summarise_namespaces_workloads_and_policies_per_layer(reference_run):
     outputs = reference_run.outputs
 
-    assert outputs["policies"] == {"baseline": 6, "platform": 11, "flow": 16, "egress": 1}
+    assert outputs["policies"] == {"baseline": 6, "platform": 11, "flow": 16, "egress": 1, "mesh": 12 + 8 + 5}
     assert outputs["namespaces"] == sorted(ns["name"] for ns in reference_platform()["namespaces"])
     assert "ai-data/vector-db" in outputs["workloads"] and len(outputs["workloads"]) == 9
 

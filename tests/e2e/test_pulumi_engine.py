@@ -178,6 +178,7 @@ def test_dev_stack_up_renders_manifests(rendered: Path):
 
     assert manifests
     assert {"Namespace", "NetworkPolicy", "ServiceAccount", "Deployment", "StatefulSet"} <= kinds
+    assert {"PeerAuthentication", "AuthorizationPolicy"} <= kinds  # the mesh layer (Istio, sidecar mode)
 
 
 def test_dev_stack_up_renders_the_cluster_guardrails(rendered: Path):
@@ -212,6 +213,19 @@ def test_reach_shows_no_other_flow_than_declared_dns_and_monitoring(reach):
 
     unexpected = reach - _declared_flows() - dns - monitoring - between_peers
     assert not unexpected, f"flows nobody declared: {sorted(unexpected)}"
+
+
+def test_the_mesh_alone_admits_only_the_declared_flows_dns_and_scraping(rendered: Path, dev_stack: Workspace, reach):
+    done = subprocess.run(
+        ["netguard", "reach", str(rendered), str(FIXTURES / "platform-peers.yaml"), "--layer", "mesh", "--format", "json"],
+        env=dev_stack.env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    mesh = {(a["from"], a["to"], a["port"], a["protocol"]) for a in json.loads(done.stdout)["allowed"]}
+    # Into the meshed AI workloads, over TCP (what Istio's proxies carry), only the declared flows
+    # and the scraper's metrics ports pass.
+    into_ai = {t for t in mesh if t[1] not in (DNS, MONITORING) and t[3] == "TCP"}
+    assert into_ai == {t for t in reach if t[1] not in (DNS, MONITORING) and t[3] == "TCP"}
 
 
 def test_every_workload_reaches_dns_and_is_scraped_on_its_metrics_port(reach):

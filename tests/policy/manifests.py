@@ -9,10 +9,12 @@ from netguard import labels
 from policy.pack_harness import Resource, from_manifest
 
 
-def namespace(name: str, *, enforce: Optional[str] = "restricted") -> dict:
+def namespace(name: str, *, enforce: Optional[str] = "restricted", mesh: bool = True) -> dict:
     ns_labels = {labels.NAMESPACE_NAME: name}
     if enforce is not None:
         ns_labels[labels.PSA_ENFORCE] = enforce
+    if mesh:
+        ns_labels["istio-injection"] = "enabled"  # in the Istio mesh (sidecar injection)
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": ns_labels}}
 
 
@@ -81,13 +83,20 @@ def flow(src_ns: str, src_role: str, dst_ns: str, dst_role: str, port: int) -> l
     ]
 
 
+def mesh_wide_strict() -> dict:
+    """Istio's mesh-wide PeerAuthentication (root namespace istio-system): STRICT mutual TLS."""
+    return {"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+            "metadata": {"name": "default", "namespace": "istio-system"}, "spec": {"mtls": {"mode": "STRICT"}}}
+
+
 def isolated_namespace(ns: str) -> list[dict]:
     return [namespace(ns), default_deny(ns), dns_egress(ns)]
 
 
 def base_stack() -> list[dict]:
-    """Gateway -> inference on 8080; training beside them, reached by nobody."""
+    """Gateway -> inference on 8080; training beside them, reached by nobody; all in a strict mesh."""
     return [
+        mesh_wide_strict(),
         *isolated_namespace("ai-gateway"), *isolated_namespace("ai-serving"), *isolated_namespace("ai-training"),
         deployment("ai-gateway", "router", "gateway"),
         deployment("ai-serving", "llm", "inference"),

@@ -19,7 +19,9 @@ def test_every_rule_but_pod_security_is_mandatory_by_default():
         "namespace-default-deny": EnforcementLevel.MANDATORY, "no-allow-all": EnforcementLevel.MANDATORY,
         "egress-allowlist": EnforcementLevel.MANDATORY, "role-isolation": EnforcementLevel.MANDATORY,
         "trust-tier-guardrails": EnforcementLevel.MANDATORY,
-        "workload-identity": EnforcementLevel.MANDATORY, "namespace-pod-security": EnforcementLevel.ADVISORY}
+        "workload-identity": EnforcementLevel.MANDATORY, "namespace-pod-security": EnforcementLevel.ADVISORY,
+        "encryption-in-transit": EnforcementLevel.MANDATORY, "mesh-principals": EnforcementLevel.MANDATORY,
+        "mesh-declared": EnforcementLevel.ADVISORY}
 
 
 def test_every_config_property_has_a_default_and_a_description():

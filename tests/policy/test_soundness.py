@@ -325,7 +325,7 @@ WEST = Provider("west", {"context": "west"})
 
 def test_each_provider_is_its_own_cluster():
     guarded = in_cluster(m.base_stack(), EAST)
-    unguarded = in_cluster([m.namespace("ai-serving"), m.deployment("ai-serving", "llm", "inference")], WEST)
+    unguarded = in_cluster([m.namespace("ai-serving", mesh=False), m.deployment("ai-serving", "llm", "inference")], WEST)
     found = by_policy(run(guarded + unguarded))
     assert set(found) == {"namespace-default-deny"}
     text = messages(found, "namespace-default-deny")
@@ -352,10 +352,11 @@ def test_objects_of_different_kinds_may_share_a_name():
     assert "ai-training/trainer" in text and text.count("can reach training") == 2
 
 
-def test_a_pod_named_like_the_packs_new_pod_is_a_pod_like_any_other():
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "netguard-any-new-pod", "namespace": "ai-serving",
-                                                           "labels": m.identity("netguard-any-new-pod", "inference")},
-           "spec": m.pod_spec("netguard-any-new-pod")}
+@pytest.mark.parametrize("name", ["netguard-any-new-pod", "<any new pod>"])
+def test_a_pod_named_like_the_packs_new_pod_is_a_pod_like_any_other(name):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "ai-serving",
+                                                           "labels": m.identity("llm", "inference")},
+           "spec": m.pod_spec("debug")}
     assert violations(m.base_stack() + [pod]) == {}
 
 
@@ -485,3 +486,17 @@ def test_a_calico_allow_to_everything_but_or_to_nowhere_in_particular_opens_the_
     narrow = copy.deepcopy(calico)
     narrow["spec"]["egress"][0]["destination"] = {"nets": ["203.0.113.0/24"]}
     assert violations(m.base_stack() + [narrow], config) == {}
+
+
+def test_an_auto_named_jobs_job_name_is_unknown():
+    unnamed = job("ai-training", "trainer", "training")
+    del unnamed["metadata"]["name"]  # Pulumi names it trainer-<random suffix>
+    stack = [o for o in m.base_stack() if not (o["kind"] == "Deployment" and o["metadata"]["name"] == "trainer")]
+    stack = with_default_deny_selecting(stack, "ai-training", {"matchLabels": {"job-name": "ai-training-trainer"}})
+    found = by_policy(run(m.resources(stack) + [from_manifest(unnamed, "ai-training-trainer")]))
+    assert "ai-training/ai-training-trainer" in messages(found, "namespace-default-deny")
+
+
+def test_a_cilium_cidr_group_reference_is_not_read_in_silence():
+    grouped = cilium_ingress("CiliumNetworkPolicy", {"fromCIDRSet": [{"cidrGroupRef": "everyone"}]})
+    assert "cidrGroupRef" in messages(violations(m.base_stack() + [grouped], reviewed("cilium.io/*")), "no-allow-all")

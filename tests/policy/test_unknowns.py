@@ -60,6 +60,7 @@ def test_an_unknown_namespace_label_cannot_be_verified():
     ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = UNKNOWN_STRING_VALUE
     stack = [o for o in m.base_stack() if not (o["kind"] == "Namespace" and o["metadata"]["name"] == "ai-serving")] + [ns]
     found = by_policy(run(m.resources(stack)))
-    # Namespace labels decide namespaceSelectors, so role isolation cannot be proven either.
-    assert set(found) == {"namespace-pod-security", "role-isolation", "trust-tier-guardrails"}
+    # Namespace labels decide namespaceSelectors, so role isolation cannot be proven either; nor can
+    # the mesh's injection label.
+    assert set(found) == {"namespace-pod-security", "role-isolation", "trust-tier-guardrails", "encryption-in-transit"}
     assert all("cannot be verified at preview" in items[0].message for items in found.values())

@@ -15,7 +15,6 @@ waypoints) decide nothing here; they are listed as not modelled.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Optional
 
 from ..model import Cluster, Endpoint
@@ -112,10 +111,6 @@ class MeshIndex:
         if endpoint.namespace != ROOT_NAMESPACE:
             candidates += self._aps.get(ROOT_NAMESPACE, ())
         return tuple(a for a in candidates if a.selector.matches(endpoint.labels))
-
-    @cached_property
-    def namespaces_with_policies(self) -> frozenset[str]:
-        return frozenset(self._aps) | frozenset(self._pas)
 
 
 def enforced(policy: AuthorizationPolicy) -> bool:
