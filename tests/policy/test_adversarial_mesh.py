@@ -106,8 +106,6 @@ def allow_to_training(source: dict, **spec) -> dict:
 TRAINING = {"matchLabels": {"netguard.io/role": "training"}}
 
 
-@pytest.mark.xfail(strict=True, reason="mesh-principals counts a wildcard principal ('*', a prefix or suffix "
-                                       "pattern) as a named workload identity")
 @pytest.mark.parametrize("pattern", ["*", "cluster.local/*", "cluster.local/ns/ai-serving/sa/*", "*/sa/default"])
 def test_a_principal_pattern_admits_more_than_named_workloads(pattern):
     exact = allow_to_training({"principals": ["cluster.local/ns/ai-serving/sa/llm"]}, selector=TRAINING)
@@ -119,8 +117,6 @@ def test_a_principal_pattern_admits_more_than_named_workloads(pattern):
     assert "not by workload identity" in messages(violations(meshed(m.base_stack()) + [when]), "mesh-principals")
 
 
-@pytest.mark.xfail(strict=True, reason="an ALLOW AuthorizationPolicy bound by targetRefs (waypoint, gateway) is "
-                                       "skipped in silence by mesh-principals instead of failing closed")
 def test_a_target_ref_allow_by_namespace_is_not_passed_in_silence():
     by_namespace = allow_to_training({"namespaces": ["ai-serving"]},
                                      targetRefs=[{"group": "", "kind": "Service", "name": "trainer"}])
