@@ -60,16 +60,17 @@ def group_endpoints(cluster: Cluster) -> EndpointClasses:
 
 
 def _key(e: Endpoint) -> tuple:
-    return (e.external, e.namespace, tuple(sorted(e.labels.items())), e.ports, e.ip, e.service_account or "")
+    return (e.external, e.namespace, tuple(sorted(e.labels.items())), e.ports, e.ip, e.service_account or "",
+            tuple(sorted(e.annotations.items())))
 
 
 def _order(key: tuple) -> tuple:
-    external, namespace, labels, container_ports, ip, account = key
+    external, namespace, labels, container_ports, ip, account, annotations = key
     ports = tuple((p.protocol, p.port, p.name or "") for p in container_ports)
     if ip is None:
-        return (1, 0, 0, namespace, labels, external, ports, account)
+        return (1, 0, 0, namespace, labels, external, ports, account, annotations)
     address = ipaddress.ip_address(ip)
-    return (0, address.version, int(address), namespace, labels, external, ports, account)
+    return (0, address.version, int(address), namespace, labels, external, ports, account, annotations)
 
 
 def iter_bits(bits: int) -> Sequence[int]:

@@ -57,9 +57,6 @@ def test_the_meshed_base_stack_passes():
 
 # --- injection opt-outs the pack reads as "in the mesh" ---------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="sidecar.istio.io/inject: only the label value 'false' is read as an "
-                                       "opt-out; the webhook opts out for any value but y/yes/true/on, and reads "
-                                       "the pod annotation too")
 @pytest.mark.parametrize("where,value", [("labels", "no"), ("labels", "False"), ("annotations", "false"),
                                          ("annotations", "off")])
 def test_every_injection_opt_out_spelling_leaves_the_pod_outside_the_mesh(where, value):
@@ -78,8 +75,6 @@ def ambient(stack: list, namespace: str) -> list:
     return stack
 
 
-@pytest.mark.xfail(strict=True, reason="pod annotations that take inbound ports out of the sidecar or ztunnel "
-                                       "(excludeInboundPorts, includeInboundPorts, bypass-inbound-capture) are not read")
 @pytest.mark.parametrize("key,value,dataplane", [
     ("traffic.sidecar.istio.io/excludeInboundPorts", "8080", "sidecar"),
     ("traffic.sidecar.istio.io/includeInboundPorts", "", "sidecar"),
