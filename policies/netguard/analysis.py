@@ -139,7 +139,8 @@ class Analyzer:
     def datapath_port(self, src_id: str, dst_id: str, port: int, protocol: str) -> int:
         """The port the datapath sees: ztunnel's HBONE port between two ambient pods, else ``port``."""
         src, dst = self.cluster.endpoint(src_id), self.cluster.endpoint(dst_id)
-        if protocol == MESH_PROTOCOL and self.mesh.dataplane(src) == AMBIENT == self.mesh.dataplane(dst):
+        if (protocol == MESH_PROTOCOL and self.mesh.dataplane(src) == AMBIENT == self.mesh.dataplane(dst)
+                and self.mesh.capture(dst).bypass(port) is None):
             return HBONE_PORT
         return port
 
@@ -183,7 +184,7 @@ class Analyzer:
         mesh = self._mesh_bits
         if layer == ALL and mesh.ambient:
             tunnel = self._datapath_flows(HBONE_PORT, MESH_PROTOCOL)
-            for d in iter_bits(mesh.ambient):
+            for d in iter_bits(mesh.ambient & ~mesh.bypassed(port)):  # ztunnel does not take it in: no tunnel
                 result[d] = (result.get(d, 0) & ~mesh.ambient) | (tunnel.get(d, 0) & mesh.ambient)
         for d, admitted in mesh.allowed(port).items():
             result[d] = result.get(d, 0) & admitted

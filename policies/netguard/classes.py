@@ -63,16 +63,16 @@ def group_endpoints(cluster: Cluster) -> EndpointClasses:
 def _key(e: Endpoint) -> tuple:
     # An external name is its own class: domain rules tell names apart.
     return (e.external, e.namespace, tuple(sorted(e.labels.items())), e.ports, e.ip, e.service_account or "",
-            e.domain or "")
+            e.domain or "", tuple(sorted(e.annotations.items())))
 
 
 def _order(key: tuple) -> tuple:
-    external, namespace, labels, container_ports, ip, account, domain = key
+    external, namespace, labels, container_ports, ip, account, domain, annotations = key
     ports = tuple((p.protocol, p.port, p.name or "") for p in container_ports)
     if ip is None:
-        return (1, 0, 0, namespace, labels, external, ports, account, domain)
+        return (1, 0, 0, namespace, labels, external, ports, account, domain, annotations)
     address = ipaddress.ip_address(ip)
-    return (0, address.version, int(address), namespace, labels, external, ports, account)
+    return (0, address.version, int(address), namespace, labels, external, ports, account, domain, annotations)
 
 
 def iter_bits(bits: int) -> Sequence[int]:

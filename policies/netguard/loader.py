@@ -18,7 +18,8 @@ NetworkPolicy kinds (Calico, ...) are other products and ignored. Tier policies
 (ClusterNetworkPolicy v1alpha2, AdminNetworkPolicy / BaselineAdminNetworkPolicy v1alpha1 of
 policy.networking.k8s.io) are read by tiers/parse.py. Istio's PeerAuthentication and
 AuthorizationPolicy (``security.istio.io/v1`` or ``v1beta1``) go to ``Cluster.mesh`` (mesh/parse.py);
-each endpoint keeps its pod's ``serviceAccountName`` (``default`` when unset), its mesh identity.
+each endpoint keeps its pod's ``serviceAccountName`` (``default`` when unset), its mesh identity,
+and the pod annotations the mesh reads (mesh/annotations.py).
 Duplicate ids (two endpoints, namespaces or policies with the same name) are errors.
 """
 
@@ -43,6 +44,7 @@ from .netpol import parse_network_policy
 from .owners import Owned, controller_of, fold
 from .tiers.model import BASELINE, BASELINE_ADMIN_NETWORK_POLICY, KINDS as TIER_KINDS, TierPolicy
 from .tiers.parse import DIALECTS, GROUP as TIER_GROUP, parse_tier_policy
+from .mesh.annotations import read_mesh_annotations
 from .mesh.model import AuthorizationPolicy, MeshPolicies, PeerAuthentication
 from .mesh.parse import is_mesh_manifest, parse_authorization_policy, parse_peer_authentication
 from .ports import ContainerPort, parse_container_port
@@ -330,6 +332,7 @@ def _endpoint(manifest: Mapping, kind: str, at: Location) -> Endpoint:
     if not isinstance(metadata, Mapping):
         raise template_at.key("metadata").error(f"expected a mapping, got {kind_of(metadata)}")
     labels = parse_string_map(metadata.get("labels"), template_at.key("metadata.labels"))
+    annotations = read_mesh_annotations(metadata.get("annotations"), template_at.key("metadata.annotations"))
     ports = _container_ports(template.get("spec"), template_at.key("spec"))
     account = _service_account(template.get("spec"), template_at.key("spec"))
     ip = None
@@ -339,6 +342,7 @@ def _endpoint(manifest: Mapping, kind: str, at: Location) -> Endpoint:
     return Endpoint(
         id=f"{namespace}/{name}", namespace=namespace, name=name, kind=kind,
         labels=frozen_labels(labels), ports=ports, ip=ip, source=at.source, service_account=account,
+        annotations=frozen_labels(annotations),
     )
 
 

@@ -44,7 +44,8 @@ class Endpoint:
     ``kind`` is the manifest kind (Pod, Deployment, ...) or ``External``. ``ip`` is the pod's
     status.podIP when the manifest has one, the address for external endpoints, else None.
     ``service_account`` is the pod's ``spec.serviceAccountName`` (``default`` when unset), the
-    identity a mesh knows it by; None for external endpoints.
+    identity a mesh knows it by; None for external endpoints. ``annotations`` holds only the pod
+    annotations the mesh reads (mesh/annotations.py).
     """
 
     id: str
@@ -57,6 +58,7 @@ class Endpoint:
     external: bool = False
     source: str = field(default="", compare=False)
     service_account: Optional[str] = None
+    annotations: Mapping[str, str] = field(default_factory=lambda: frozen_labels({}), hash=False)  # the mesh's
 
     @cached_property
     def address(self) -> Optional[Address]:

@@ -5,7 +5,9 @@ only where it is strict: a namespace left out of the mesh, a PERMISSIVE or DISAB
 namespace, for a workload by selector, or for one port) accepts plaintext, and plaintext peers have
 no identity to authorize. The check asks the engine's mesh point for each workload's effective mTLS
 mode (the Istio precedence of workload, namespace and mesh-wide PeerAuthentications, port by port)
-and for each namespace also a new pod without labels (what the next `kubectl run` creates).
+and for each namespace also a new pod without labels (what the next `kubectl run` creates). Pod
+annotations that take inbound ports out of the proxy (sidecar include/excludeInboundPorts,
+ambient's bypass-inbound-capture) fail too: those ports take plaintext whatever the mode.
 
 A stack with no mesh at all is reported by `mesh-declared` (advisory by default); this rule then has
 nothing to check. `exemptNamespaces` lists namespaces (fnmatch patterns) left out on purpose.
@@ -85,6 +87,10 @@ def _check_endpoint(model: stack_model.StackModel, endpoint) -> Iterator[Violati
             f"namespace istio-injection: enabled (sidecar) or istio.io/dataplane-mode: ambient, and do not opt "
             f"the pod out", urn)
         return
+    for ports, annotation in mesh.capture(endpoint).describe():
+        yield Violation(
+            f"{who}: the pod annotation {annotation} takes {ports} out of its {mesh.dataplane(endpoint)} proxy, so "
+            "they accept plaintext and no AuthorizationPolicy applies to them; remove the annotation", urn)
     profile = mesh.profile(endpoint)
     weak = [("every port", profile.default)] if profile.default.mode != STRICT else []
     weak += [(f"port {port}", mode) for port, mode in sorted(profile.ports.items()) if mode.mode != STRICT]

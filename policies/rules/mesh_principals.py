@@ -4,7 +4,10 @@ Why: a namespace or an address range says where a connection comes from, and any
 pod there inherits it; a principal (`cluster.local/ns/<ns>/sa/<sa>`) is the workload's own
 cryptographic identity. Every rule of an enforced ALLOW policy that selects an AI workload (a pod
 with `netguard.io/role`) must restrict every source to principals or serviceAccounts: a rule without
-`from`, or a source of only namespaces, ipBlocks or not* fields, admits more than named workloads.
+`from`, or a source of only namespaces, ipBlocks, not* fields or principal patterns with `*`,
+admits more than named workloads.
+Policies bound by targetRefs (waypoints, gateways) are not modelled: their rules must name principals
+all the same, whatever they admit to.
 `exemptPolicies` (fnmatch patterns of `namespace/name`) lists the documented exceptions; by default
 the components' metrics policies, which admit the monitoring namespace when its scraper's
 ServiceAccount is not configured.
@@ -19,7 +22,8 @@ from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from netguard import labels
 from netguard.mesh.evaluate import enforced
-from netguard.mesh.model import ALLOW, PRINCIPAL, SERVICE_ACCOUNT, MeshRule
+from netguard.mesh.model import ALLOW, PRINCIPAL, SERVICE_ACCOUNT, Check, MeshRule
+from netguard.mesh.strings import IstioString
 
 from . import config, stack_model
 from .inputs import stack_objects
@@ -47,9 +51,12 @@ def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Vi
     mesh = model.analyzer.mesh
     ai = [e for e in model.cluster.endpoints if not e.external and labels.ROLE in e.labels]
     for policy in model.cluster.mesh.authorization_policies:
-        if policy.action != ALLOW or not enforced(policy):
+        if policy.action != ALLOW or any(fnmatch.fnmatchcase(policy.id, p) for p in settings["exemptPolicies"]):
             continue
-        if any(fnmatch.fnmatchcase(policy.id, p) for p in settings["exemptPolicies"]):
+        if policy.target_refs and not policy.dry_run:
+            yield from _bound_by_target_refs(model, policy)
+            continue
+        if not enforced(policy):
             continue
         selected = sorted(e.id for e in ai if policy in mesh.selecting(e))
         if not selected:
@@ -64,13 +71,32 @@ def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Vi
                     obj.urn if obj else None)
 
 
+def _bound_by_target_refs(model: stack_model.StackModel, policy) -> Iterator[Violation]:
+    """A policy on a waypoint or gateway: whom it admits to is not modelled, so a rule by namespace fails closed."""
+    obj = model.object_of("AuthorizationPolicy", policy.id)
+    for rule in policy.rules:
+        if not _names_principals(rule):
+            yield Violation(
+                f"AuthorizationPolicy {policy.id} rule {rule.index} is bound by targetRefs (a waypoint or gateway, "
+                f"not modelled, so the workloads it admits to cannot be checked) and admits by {_what(rule)}, not by "
+                "workload identity; restrict every source to principals, or list the policy in mesh-principals' "
+                "exemptPolicies if that is intended",
+                obj.urn if obj else None)
+
+
 def _names_principals(rule: MeshRule) -> bool:
-    if any(c.attribute == PRINCIPAL and not c.negated for c in rule.when):
+    if any(_names_workloads(c) and c.attribute == PRINCIPAL for c in rule.when):
         return True
     if rule.froms is None:
         return False
-    return all(any(c.attribute in (PRINCIPAL, SERVICE_ACCOUNT) and not c.negated for c in entry)
-               for entry in rule.froms)
+    return all(any(_names_workloads(c) for c in entry) for entry in rule.froms)
+
+
+def _names_workloads(check: Check) -> bool:
+    """Principals or serviceAccounts, each exact: a `*` pattern (prefix, suffix, any) admits unnamed workloads."""
+    if check.negated or check.attribute not in (PRINCIPAL, SERVICE_ACCOUNT):
+        return False
+    return not any(isinstance(p, IstioString) and p.is_wildcard for p in check.patterns)
 
 
 def _what(rule: MeshRule) -> str:

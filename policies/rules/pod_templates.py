@@ -42,6 +42,7 @@ class PodShape:
     unseen: Optional[str] = None            # why some of its pods cannot be modelled, if so
     ports_unknown: bool = False             # containers the pack does not see may declare named ports
     template_path: Optional[tuple] = None   # the path of a PodTemplateSpec, when the shape is one
+    annotations: Mapping[str, Any] = field(default_factory=dict)  # the pods' annotations (the mesh reads some)
 
 
 _CORE_TEMPLATES = {
@@ -96,13 +97,17 @@ def _dict(value: Any) -> dict:
 
 
 def _template(obj: KubeObject, path: tuple, known: Mapping[str, str], unknown: Mapping[str, str],
-              *, open_: bool = False, extra: Optional[Mapping[str, str]] = None) -> PodShape:
+              *, open_: bool = False, extra: Optional[Mapping[str, Any]] = None) -> PodShape:
+    """``extra``: metadata (labels, annotations) a controller writes over the template's."""
     template = obj.get(*path) if path else obj.props.value
     template = _dict(template)
-    labels = {**_dict(_dict(template.get("metadata")).get("labels")), **(extra or {})}
+    metadata = _dict(template.get("metadata"))
+    labels = {**_dict(metadata.get("labels")), **_dict(_dict(extra).get("labels"))}
     labels = {k: v for k, v in labels.items() if k not in unknown}
     labels.update(known)
-    return PodShape(field_path(path), labels, dict(unknown), open_, template.get("spec"), template_path=path)
+    annotations = {**_dict(metadata.get("annotations")), **_dict(_dict(extra).get("annotations"))}
+    return PodShape(field_path(path), labels, dict(unknown), open_, template.get("spec"), template_path=path,
+                    annotations=annotations)
 
 
 def field_path(path: tuple) -> str:
@@ -136,14 +141,14 @@ def _rollout(obj: KubeObject) -> Iterator[PodShape]:
     unknown = {"rollouts-pod-template-hash": ALWAYS}
     strategy = _dict(obj.get("spec", "strategy"))
     yield _template(obj, ("spec", "template"), {}, unknown)
-    # The controller writes the canary, stable, active or preview metadata's labels (known values,
-    # over the template's) onto those pods: each is a pod shape of its own.
+    # The controller writes the canary, stable, active or preview metadata's labels and annotations
+    # (known values, over the template's) onto those pods: each is a pod shape of its own.
     for part, keys in (("canary", ("canaryMetadata", "stableMetadata")),
                        ("blueGreen", ("activeMetadata", "previewMetadata"))):
         for key in keys:
-            labels = _dict(_dict(_dict(strategy.get(part)).get(key)).get("labels"))
-            if labels:
-                yield _template(obj, ("spec", "template"), {}, unknown, extra=labels)
+            metadata = _dict(_dict(strategy.get(part)).get(key))
+            if _dict(metadata.get("labels")) or _dict(metadata.get("annotations")):
+                yield _template(obj, ("spec", "template"), {}, unknown, extra=metadata)
 
 
 def _workflow(obj: KubeObject) -> Iterator[PodShape]:
@@ -157,6 +162,7 @@ def _workflow(obj: KubeObject) -> Iterator[PodShape]:
         yield PodShape(where, {}, unseen=f"{where}: a podSpecPatch may add containers and ports the pack does not see")
         return
     pod_labels = _dict(_dict(spec.get("podMetadata")).get("labels"))
+    pod_annotations = _dict(_dict(spec.get("podMetadata")).get("annotations"))
     unknown = {"workflows.argoproj.io/workflow": ALWAYS, "workflows.argoproj.io/completed": ALWAYS}
     templates = spec.get("templates")
     for index, template in enumerate(templates if isinstance(templates, list) else []):
@@ -171,8 +177,10 @@ def _workflow(obj: KubeObject) -> Iterator[PodShape]:
         labels = {**pod_labels, **_dict(_dict(template.get("metadata")).get("labels"))}
         containers = ([template[k] for k in kinds if k != "containerSet"]
                       + list(_dict(template.get("containerSet")).get("containers") or []))
+        annotations = {**pod_annotations, **_dict(_dict(template.get("metadata")).get("annotations"))}
         yield PodShape(at, {k: v for k, v in labels.items() if k not in unknown}, dict(unknown),
-                       spec={"containers": containers, "initContainers": template.get("initContainers")})
+                       spec={"containers": containers, "initContainers": template.get("initContainers")},
+                       annotations=annotations)
 
 
 def _kserve(obj: KubeObject) -> Iterator[PodShape]:
@@ -185,8 +193,9 @@ def _kserve(obj: KubeObject) -> Iterator[PodShape]:
                   "serving.kserve.io/inferenceservice": str(obj.name), "component": component}
         # Knative or raw-deployment mode add revision and hash labels the pack cannot list.
         # `model` runs the containers of a ServingRuntime, which the stack may not hold.
+        annotations = {**_dict(obj.get("metadata", "annotations")), **_dict(spec.get("annotations"))}
         yield PodShape(f"spec.{component}", labels, open=True, spec=spec,
-                       ports_unknown=spec.get("model") is not None)
+                       ports_unknown=spec.get("model") is not None, annotations=annotations)
 
 
 def _training(obj: KubeObject) -> Iterator[PodShape]:

@@ -21,6 +21,7 @@ from netguard.analysis import Analyzer
 from netguard.errors import Location, NetguardInputError
 from netguard.cilium.peers import CiliumEndpoints
 from netguard.loader import build_cluster
+from netguard.mesh.annotations import MESH_ANNOTATIONS
 from netguard.mesh.parse import is_mesh_manifest
 from netguard.model import Cluster, Endpoint
 from netguard.tiers.model import KINDS as TIER_KINDS
@@ -299,6 +300,7 @@ def _decisive_fields(obj: KubeObject, accounts_decide: bool = False) -> tuple[st
             prefix = f"{shape.field}." if shape.field else ""
             fields += [f"{prefix}metadata.labels", f"{prefix}spec.containers[*].ports",
                        f"{prefix}spec.initContainers[*].ports", f"{prefix}spec.initContainers[*].restartPolicy"]
+            fields += [f"{prefix}metadata.annotations.{key}" for key in MESH_ANNOTATIONS]  # the mesh's capture
             if accounts_decide:  # the pod's mesh identity
                 fields += [f"{prefix}spec.serviceAccountName", f"{prefix}spec.serviceAccount"]
         if obj.group not in ("", "apps", "batch"):
@@ -325,7 +327,8 @@ def _complaint(obj: KubeObject) -> Optional[str]:
     # principals are named, and is then a decisive field).
     for shape in pod_templates.shapes(obj):
         try:
-            build_cluster([(obj.urn, pod_manifest(str(obj.namespace), str(obj.name), shape.labels, shape.spec))])
+            build_cluster([(obj.urn, pod_manifest(str(obj.namespace), str(obj.name), shape.labels, shape.spec,
+                                                     shape.annotations))])
         except NetguardInputError as error:
             where = f"{shape.field}." if shape.field else ""
             return f"{obj.ref}: {where}{error.field}: {error.problem}"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
+from netguard.mesh.annotations import MESH_ANNOTATIONS
+
 from . import pod_templates
 from .objects import KubeObject
 from .unknowns import Vocabulary, witnesses
@@ -25,7 +27,8 @@ def witness_pods(obj: KubeObject, vocabulary: Vocabulary,
                         "know, and the stack's selectors tell apart too many of them to check each")
         for labels in label_sets:
             name = unique_name(obj, namespace, taken)
-            pods.append((shape.field, f"{namespace}/{name}", pod_manifest(namespace, name, labels, shape.spec)))
+            pods.append((shape.field, f"{namespace}/{name}", pod_manifest(namespace, name, labels, shape.spec,
+                                                                         shape.annotations)))
     return pods, None
 
 
@@ -41,8 +44,9 @@ def unique_name(obj: KubeObject, namespace: str, taken: set[str]) -> str:
         candidates = [f"{obj.name} ({obj.kind} pod {n})"]
 
 
-def pod_manifest(namespace: str, name: str, labels: Mapping[str, str], spec: Any) -> dict:
-    """A Pod manifest for the engine: the labels, and the ports of its serving containers.
+def pod_manifest(namespace: str, name: str, labels: Mapping[str, str], spec: Any,
+                 annotations: Optional[Mapping[str, Any]] = None) -> dict:
+    """A Pod manifest for the engine: the labels, the mesh's annotations, and the ports of its serving containers.
 
     Native sidecars (initContainers with restartPolicy Always) run beside the containers for the
     pod's whole life, so their ports are the pod's ports: a named port may resolve to them. CNIs
@@ -64,7 +68,8 @@ def pod_manifest(namespace: str, name: str, labels: Mapping[str, str], spec: Any
     account = spec.get("serviceAccountName") or spec.get("serviceAccount") if isinstance(spec, Mapping) else None
     identity = {"serviceAccountName": account} if isinstance(account, str) else {}  # the mesh's principal
     return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels),
+                         "annotations": {k: v for k, v in (annotations or {}).items() if k in MESH_ANNOTATIONS}},
             "spec": {**identity, "containers": [{"name": f"c{i}", "ports": c.get("ports") if isinstance(c, Mapping) else c}
                                                 if isinstance(c, Mapping) else c for i, c in enumerate(flat)]}
             if spec is not None else None}

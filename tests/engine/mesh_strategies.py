@@ -21,6 +21,12 @@ MESH_LABELS = [{}, {"istio-injection": "enabled"}, {"istio.io/dataplane-mode": "
                {"istio-injection": "disabled"}, {"istio.io/rev": "canary"}]
 POD_MESH_LABELS = [{}, {}, {"sidecar.istio.io/inject": "false"}, {"sidecar.istio.io/inject": "true"},
                    {"istio.io/dataplane-mode": "none"}]
+# Annotations that opt out of injection or take inbound ports out of the proxy (PORTS: 53, 80, 81, 443).
+POD_MESH_ANNOTATIONS = [{}, {}, {"sidecar.istio.io/inject": "Off"}, {"sidecar.istio.io/inject": "yes"},
+                        {"traffic.sidecar.istio.io/excludeInboundPorts": "80"},
+                        {"traffic.sidecar.istio.io/includeInboundPorts": "443, 53"},
+                        {"traffic.sidecar.istio.io/includeInboundPorts": ""},
+                        {"ambient.istio.io/bypass-inbound-capture": "true"}]
 API = "security.istio.io/v1"
 
 
@@ -139,6 +145,7 @@ def mesh_worlds(draw, max_endpoints: int = 6, max_policies: int = 3, max_mesh_po
         if o["kind"] in ("Pod", "Deployment", "CronJob"):
             template = _template(o)
             template.setdefault("metadata", {}).setdefault("labels", {}).update(draw(st.sampled_from(POD_MESH_LABELS)))
+            template["metadata"].setdefault("annotations", {}).update(draw(st.sampled_from(POD_MESH_ANNOTATIONS)))
             account = draw(st.sampled_from(ACCOUNTS + [None]))
             if account is not None:
                 template["spec"]["serviceAccountName"] = account

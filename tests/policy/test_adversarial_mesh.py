@@ -57,9 +57,6 @@ def test_the_meshed_base_stack_passes():
 
 # --- injection opt-outs the pack reads as "in the mesh" ---------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="sidecar.istio.io/inject: only the label value 'false' is read as an "
-                                       "opt-out; the webhook opts out for any value but y/yes/true/on, and reads "
-                                       "the pod annotation too")
 @pytest.mark.parametrize("where,value", [("labels", "no"), ("labels", "False"), ("annotations", "false"),
                                          ("annotations", "off")])
 def test_every_injection_opt_out_spelling_leaves_the_pod_outside_the_mesh(where, value):
@@ -78,8 +75,6 @@ def ambient(stack: list, namespace: str) -> list:
     return stack
 
 
-@pytest.mark.xfail(strict=True, reason="pod annotations that take inbound ports out of the sidecar or ztunnel "
-                                       "(excludeInboundPorts, includeInboundPorts, bypass-inbound-capture) are not read")
 @pytest.mark.parametrize("key,value,dataplane", [
     ("traffic.sidecar.istio.io/excludeInboundPorts", "8080", "sidecar"),
     ("traffic.sidecar.istio.io/includeInboundPorts", "", "sidecar"),
@@ -106,8 +101,6 @@ def allow_to_training(source: dict, **spec) -> dict:
 TRAINING = {"matchLabels": {"netguard.io/role": "training"}}
 
 
-@pytest.mark.xfail(strict=True, reason="mesh-principals counts a wildcard principal ('*', a prefix or suffix "
-                                       "pattern) as a named workload identity")
 @pytest.mark.parametrize("pattern", ["*", "cluster.local/*", "cluster.local/ns/ai-serving/sa/*", "*/sa/default"])
 def test_a_principal_pattern_admits_more_than_named_workloads(pattern):
     exact = allow_to_training({"principals": ["cluster.local/ns/ai-serving/sa/llm"]}, selector=TRAINING)
@@ -119,8 +112,6 @@ def test_a_principal_pattern_admits_more_than_named_workloads(pattern):
     assert "not by workload identity" in messages(violations(meshed(m.base_stack()) + [when]), "mesh-principals")
 
 
-@pytest.mark.xfail(strict=True, reason="an ALLOW AuthorizationPolicy bound by targetRefs (waypoint, gateway) is "
-                                       "skipped in silence by mesh-principals instead of failing closed")
 def test_a_target_ref_allow_by_namespace_is_not_passed_in_silence():
     by_namespace = allow_to_training({"namespaces": ["ai-serving"]},
                                      targetRefs=[{"group": "", "kind": "Service", "name": "trainer"}])

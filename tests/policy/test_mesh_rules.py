@@ -90,3 +90,38 @@ def test_deny_policies_and_policies_selecting_no_ai_workload_are_not_judged():
     other = authz("ai-serving", "sidecar-only", {"selector": {"matchLabels": {"app": "nothing-here"}},
                                                  "rules": [{"from": [{"source": {"namespaces": ["x"]}}]}]})
     assert violations(m.base_stack() + [deny, other]) == {}
+
+
+def test_a_target_ref_allow_by_namespace_fails_closed_naming_the_exemption_and_by_principal_passes():
+    refs = [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "waypoint"}]
+    by_namespace = authz("ai-serving", "waypoint-in", {"targetRefs": refs, "rules": [
+        {"from": [{"source": {"namespaces": ["ai-gateway"]}}]}]})
+    message = only(violations(m.base_stack() + [by_namespace]), "mesh-principals")[0].message
+    assert "ai-serving/waypoint-in" in message and "targetRefs" in message and "exemptPolicies" in message
+    config = {"mesh-principals": {"exemptPolicies": ["ai-serving/waypoint-in"]}}
+    assert violations(m.base_stack() + [by_namespace], config) == {}
+    by_principal = authz("ai-serving", "waypoint-in", {"targetRefs": refs, "rules": [
+        {"from": [{"source": {"principals": ["cluster.local/ns/ai-gateway/sa/router"]}}]}]})
+    assert violations(m.base_stack() + [by_principal]) == {}
+
+
+def test_an_unknown_mesh_annotation_fails_closed_and_an_unknown_other_annotation_does_not_matter():
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+    def annotated(key):
+        d = m.deployment("ai-serving", "llm2", "inference")
+        d["spec"]["template"]["metadata"]["annotations"] = {key: UNKNOWN_STRING_VALUE}
+        return d
+
+    found = violations(m.base_stack() + [annotated("sidecar.istio.io/inject")])
+    assert any("spec.template.metadata.annotations.sidecar.istio.io/inject is unknown" in f.message
+               for fs in found.values() for f in fs), found
+    assert violations(m.base_stack() + [annotated("checksum/config")]) == {}
+
+
+def test_a_canary_that_opts_out_of_injection_is_caught():
+    rollout = m.deployment("ai-serving", "llm2", "inference")
+    rollout.update({"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"})
+    rollout["spec"]["strategy"] = {"canary": {"canaryMetadata": {"annotations": {"sidecar.istio.io/inject": "off"}}}}
+    assert "not in the mesh" in " ".join(f.message for f in violations(m.base_stack() + [rollout]).get(
+        "encryption-in-transit", []))

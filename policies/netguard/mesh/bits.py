@@ -6,7 +6,8 @@ DENY rule matches, intersected with those an ALLOW rule matches when an ALLOW po
 A rule's source part is computed once as two bitsets: matching sources that present their
 identity (meshed, mutual TLS) and matching sources in plaintext; a destination port in DISABLE
 (sidecar) sees everyone in plaintext. Loops run over policies and the classes they select, never
-over pairs. It must answer exactly as ``evaluate.py`` does; the tests check that.
+over pairs. A port a destination's proxy does not take in (capture.py) admits everyone. It must
+answer exactly as ``evaluate.py`` does; the tests check that.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class MeshBits:
         self.ambient = _bits(n for n, d in enumerate(self.dataplanes) if d == AMBIENT)
         self.unknown_ip = _bits(n for n, e in enumerate(reps) if not e.external and e.address is None)
         self.profiles = {n: index.profile(reps[n]) for n in iter_bits(self.meshed)}
+        self.captures = {n: index.capture(reps[n]) for n in iter_bits(self.meshed)}
         self._values: dict[str, dict[object, int]] = {a: {} for a in IDENTITY_ATTRIBUTES}
         for n, e in enumerate(reps):
             if e.external:
@@ -141,7 +143,13 @@ class MeshBits:
                     admitted[d] = admitted.get(d, 0) | hits
         for d in result:
             result[d] &= ~refused.get(d, 0) & admitted.get(d, self.everyone)
+        for d in iter_bits(self.bypassed(port)):
+            result[d] = self.everyone  # outside the proxy: neither mTLS nor policy
         return result
+
+    def bypassed(self, port: int) -> int:
+        """Meshed destination classes whose proxy does not take in ``port``."""
+        return _bits(n for n, capture in self.captures.items() if capture.bypass(port) is not None)
 
 
 def _ports_hold(rule: MeshRule, port: int) -> bool:

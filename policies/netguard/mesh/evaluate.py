@@ -1,6 +1,7 @@
 """The mesh's verdict on one connection, with the policies and rules that decided it.
 
-For a destination in the mesh and TCP (Istio's proxies carry TCP only), in Istio's order:
+For a destination in the mesh, a port its proxy takes in (capture.py) and TCP (Istio's proxies
+carry TCP only), in Istio's order:
 1. mTLS: a meshed source speaks mutual TLS unless the destination port is DISABLE (sidecar);
    STRICT rejects plaintext;
 2. CUSTOM policies whose rules match (read for DENY): the external authorizer is not modelled,
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..model import Cluster, Endpoint
+from .capture import InboundCapture, inbound_capture
 from .membership import SIDECAR, dataplane, principal
 from .model import (
     ALLOW, AUDIT, CUSTOM, DENY, DISABLE, ROOT_NAMESPACE, STRICT, TRUST_DOMAIN, AuthorizationPolicy,
@@ -93,9 +95,16 @@ class MeshIndex:
         self._pas = pas
         self._aps = aps
         self._profiles: dict[str, MtlsProfile] = {}
+        self._captures: dict[str, InboundCapture] = {}
 
     def dataplane(self, endpoint: Endpoint) -> Optional[str]:
         return dataplane(endpoint, self.cluster.namespace_labels(endpoint))
+
+    def capture(self, endpoint: Endpoint) -> InboundCapture:
+        """The inbound ports the endpoint's proxy takes in."""
+        if endpoint.id not in self._captures:
+            self._captures[endpoint.id] = inbound_capture(endpoint.annotations, self.dataplane(endpoint))
+        return self._captures[endpoint.id]
 
     def profile(self, endpoint: Endpoint) -> MtlsProfile:
         if endpoint.id not in self._profiles:
@@ -147,6 +156,12 @@ def evaluate_mesh(index: MeshIndex, src: Endpoint, dst: Endpoint, port: int, pro
         return MeshVerdict(
             src.id, dst.id, port, protocol, False, True,
             f"Istio's proxies carry TCP only: {protocol} reaches {dst.id} unauthenticated", where,
+        )
+    bypass = index.capture(dst).bypass(port)
+    if bypass is not None:
+        return MeshVerdict(
+            src.id, dst.id, port, protocol, False, True,
+            f"{bypass} takes port {port} of {dst.id} out of its {where} proxy: plaintext, no mesh policy applies", where,
         )
     source_where = index.dataplane(src)
     mode = index.profile(dst).at(port)
