@@ -122,8 +122,6 @@ LEGACY_TOKEN = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/ser
                              "annotations": {"kubernetes.io/service-account.name": "trainer"}}}
 
 
-@pytest.mark.xfail(strict=True, reason="a Secret of type kubernetes.io/service-account-token (a long-lived token) "
-                                       "mounted as a volume is a token mount; workload-identity reads only the pod template")
 def test_a_legacy_service_account_token_secret_is_a_token_mount():
     plain = {**LEGACY_TOKEN, "type": "Opaque", "metadata": {"name": "trainer-token", "namespace": "ai-training"}}
     mounted = trainer_with(volumes=[{"name": "token", "secret": {"secretName": "trainer-token"}}])
