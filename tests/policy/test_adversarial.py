@@ -211,9 +211,6 @@ def test_a_patch_that_opens_training_is_checked_even_when_unknowns_are_deferred(
     assert "role-isolation" not in by_policy(run(m.resources(m.base_stack() + [egress]) + [patch], reviewed))
 
 
-@pytest.mark.xfail(strict=True, reason="the Admin tier orders v1alpha1 AdminNetworkPolicies and v1alpha2 Admin "
-                                       "ClusterNetworkPolicies in one priority space, which no API defines (the "
-                                       "Baseline tier refuses the same mix)")
 def test_admin_policies_of_the_two_api_versions_cannot_be_ordered():
     deny = {"apiVersion": f"{TIERS}/v1alpha2", "kind": "ClusterNetworkPolicy", "metadata": {"name": "guard"},
             "spec": {"tier": "Admin", "priority": 5, "subject": TRAINING,

@@ -19,8 +19,8 @@ from ..bitsets import Universe, _named_destinations, _number_admits
 from ..classes import iter_bits
 from ..model import EGRESS, INGRESS
 from ..ports import PortSet
-from .compile import CompiledTierPolicy, CompiledTierRule, CompiledTiers
-from .evaluate import ambiguity
+from .compile import CompiledTierPolicy, CompiledTierRule, CompiledTiers, split_by_api
+from .evaluate import ACROSS_API_VERSIONS, SAME_PRIORITY, ambiguity
 from .model import ACCEPT, DENY, PASS
 
 
@@ -40,6 +40,7 @@ class TierBits:
         self.universe = universe
         self.admin = tuple(tuple(self._bits(p) for p in group) for group in tiers.admin)
         self.baseline = tuple(tuple(self._bits(p) for p in group) for group in tiers.baseline)
+        self.admin_by_api = split_by_api(self.admin, lambda p: p.policy.policy)
 
     def _bits(self, policy: CompiledTierPolicy) -> _PolicyBits:
         u = self.universe
@@ -61,6 +62,8 @@ class TierBits:
         ``np_sets``: the NetworkPolicy tier's sets for the same probe (isolated subjects only).
         """
         everyone = self.universe.everyone
+        if self.admin_by_api:
+            self._check_one_order(direction, port, protocol)
         admin_open: dict[int, int] = {}
         accepted: dict[int, int] = {}
         settled: dict[int, int] = {}
@@ -82,6 +85,41 @@ class TierBits:
             else:
                 result[s] = accepted.get(s, 0) | (free & ~baseline_denied.get(s, 0))
         return result
+
+    def _check_one_order(self, direction: str, port: int, protocol: str) -> None:
+        """Each API's Admin policies alone (no API orders the two): their first decisions must agree."""
+        everyone = self.universe.everyone
+        by_action = []
+        for groups in self.admin_by_api:
+            open_peers: dict[int, int] = {}
+            accepted: dict[int, int] = {}
+            settled: dict[int, int] = {}
+            denied: dict[int, int] = {}
+            for group in groups:
+                self._group(group, direction, port, protocol, open_peers, lambda s: everyone, accepted, settled, denied)
+            by_action.append({s: {ACCEPT: accepted.get(s, 0), DENY: denied.get(s, 0),
+                                  PASS: everyone & ~still & ~settled.get(s, 0)} for s, still in open_peers.items()})
+        old, new = by_action
+        for s in set(old) & set(new):
+            for action_a, bits_a in old[s].items():
+                for action_b, bits_b in new[s].items():
+                    clash = bits_a & bits_b
+                    if action_a != action_b and clash:
+                        pa, pb = (self._decider(groups, direction, port, protocol, s, clash) for groups in self.admin_by_api)
+                        raise self._ambiguity(pa, action_a, pb, action_b, direction, s, clash, port, protocol,
+                                              ACROSS_API_VERSIONS)
+
+    def _decider(self, groups, direction: str, port: int, protocol: str, s: int, clash: int) -> _PolicyBits:
+        """The first policy of ``groups`` whose rule decides the lowest class of ``clash`` for subject ``s``."""
+        peer_class = (clash & -clash).bit_length() - 1
+        for group in groups:
+            for p in group:
+                if p.selected >> s & 1 and any(
+                    probe and probe[1] >> peer_class & 1 and probe[2] >> s & 1
+                    for probe in (self._probe(rule, peers, direction, port, protocol) for rule, peers in p.rules(direction))
+                ):
+                    return p
+        raise AssertionError("a decided class has a deciding policy")
 
     def _group(
         self,
@@ -160,7 +198,7 @@ class TierBits:
                             if action_a != action_b and clash:
                                 raise self._ambiguity(pa, action_a, pb, action_b, direction, s, clash, port, protocol)
 
-    def _ambiguity(self, pa, action_a, pb, action_b, direction, s, clash, port, protocol):
+    def _ambiguity(self, pa, action_a, pb, action_b, direction, s, clash, port, protocol, why=SAME_PRIORITY):
         classes = self.universe.classes
         peer_class = (clash & -clash).bit_length() - 1
         subject, peer = classes.representative(s), classes.representative(peer_class)
@@ -172,5 +210,5 @@ class TierBits:
 
         return ambiguity(
             (pa.policy, rule_of(pa, action_a)), (pb.policy, rule_of(pb, action_b)),
-            direction, subject, peer, f"{PortSet.of([(port, port)]).describe()}/{protocol}",
+            direction, subject, peer, f"{PortSet.of([(port, port)]).describe()}/{protocol}", why,
         )
