@@ -31,8 +31,14 @@ PeerAuthentication, an allow-nothing AuthorizationPolicy and one ALLOW policy pe
 admitting the sources' principals on the flow's port), and the whole matrix of one probe is timed
 with the datapath alone and with both enforcement points (median of --runs, in-process).
 
+With --cilium N, the platform of N namespaces also carries the Cilium layer as the components write
+it: per tenant a CiliumNetworkPolicy on training with toFQDNs (443/TCP) and the DNS rule with
+rules.dns, plus a CiliumClusterwideNetworkPolicy denying the metadata address to every tenant. It
+allows no pod more and denies none of the pods' flows, so the allowed set is unchanged: the run
+checks that and times the whole matrix of one probe with and without it (median of --runs).
+
 Usage: bench_engine.py [--sizes 50,100] [--large 1000] [--skip-nca] [--runs 3] [--min-ratio 50]
-                       [--tiers] [--mesh 1000]
+                       [--tiers] [--mesh 1000] [--cilium 1000]
 """
 from __future__ import annotations
 
@@ -268,6 +274,52 @@ def bench_mesh(n: int, folder: Path, runs: int) -> dict[str, Any]:
     return {"n": n, **sizes, **json.loads(out)}
 
 
+def cilium_policies(n: int) -> list[dict[str, Any]]:
+    dns = {"matchLabels": {"k8s:io.kubernetes.pod.namespace": "kube-system", "k8s:k8s-app": "kube-dns"}}
+    docs = [{"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy",
+             "metadata": {"name": "deny-metadata"},
+             "spec": {"endpointSelector": {"matchExpressions": [{"key": "netguard.io/role", "operator": "Exists"}]},
+                      "enableDefaultDeny": {"egress": False},
+                      "egressDeny": [{"toCIDR": ["169.254.169.254/32"]}]}}]
+    for i in range(n):
+        docs.append({"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+                     "metadata": {"name": "netguard-domains-training", "namespace": _ns_name(i)},
+                     "spec": {"endpointSelector": _role_selector("training"), "egress": [
+                         {"toEndpoints": [dns], "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}],
+                                                             "rules": {"dns": [{"matchName": "models.example.com"}]}}]},
+                         {"toFQDNs": [{"matchName": "models.example.com"}],
+                          "toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]}})
+    return docs
+
+
+CILIUM_ENGINE = textwrap.dedent("""
+    import json, statistics, sys, time
+    from netguard.loader import load_paths
+    from netguard.analysis import Analyzer
+    out = {}
+    for label, folder in (("plain", sys.argv[1]), ("cilium", sys.argv[2])):
+        times, allowed = [], None
+        for _ in range(int(sys.argv[3])):
+            model = load_paths([folder])
+            started = time.perf_counter()
+            allowed = Analyzer(model).matrix([(8080, "TCP"), (443, "TCP")])
+            times.append(time.perf_counter() - started)
+        out[label] = {"matrix_s": statistics.median(times), "allowed": allowed}
+    print(json.dumps({"plain_s": out["plain"]["matrix_s"], "cilium_s": out["cilium"]["matrix_s"],
+                      "allowed": len(out["plain"]["allowed"]), "same": out["plain"]["allowed"] == out["cilium"]["allowed"]}))
+""")
+
+
+def bench_cilium(n: int, root: Path, runs: int) -> dict[str, Any]:
+    plain, cilium = root / f"cilium-{n}-plain", root / f"cilium-{n}"
+    sizes = write_platform(n, plain)
+    write_platform(n, cilium)
+    docs = cilium_policies(n)
+    (cilium / "cilium.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    _, _, out = _timed([sys.executable, "-c", CILIUM_ENGINE, str(plain), str(cilium), str(runs)])
+    return {"n": n, **sizes, "cilium_policies": len(docs), **json.loads(out)}
+
+
 def probes() -> list[tuple[int, str]]:
     declared = {(spec["port"], "TCP") for spec in ROLES.values()} | {(NOTEBOOK_PORT, "TCP"), (53, "UDP"), (53, "TCP")}
     return sorted(declared | {(443, "TCP")})
@@ -384,6 +436,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="write the platforms here and keep them")
     parser.add_argument("--tiers", action="store_true", help="also time each size with cluster guardrails (tiers)")
     parser.add_argument("--mesh", type=int, default=0, help="N with the Istio layer, datapath vs both (0 to skip)")
+    parser.add_argument("--cilium", type=int, default=0, help="N with the Cilium layer, matrix with vs without (0 to skip)")
     args = parser.parse_args()
     netguard = args.netguard or differential_nca.find_netguard()
     nca = None if args.skip_nca else (args.nca or differential_nca.find_nca())
@@ -434,6 +487,13 @@ def main() -> int:
                       f"{tiered['allowed']} allowed (same: {'yes' if tiered['allowed'] == row['allowed'] else 'NO'}); "
                       f"target <30 s and <2 GiB: {'met' if tiered['ok'] else 'MISSED'}")
                 failed |= not tiered["ok"] or tiered["allowed"] != row["allowed"]
+        if args.cilium:
+            row = bench_cilium(args.cilium, root, args.runs)
+            print(f"\nN={row['n']} ({row['pods']} pods, {row['policies']} NetworkPolicies) with {row['cilium_policies']} "
+                  f"Cilium policies, probes 8080/TCP and 443/TCP, median of {args.runs}: matrix {row['plain_s']:.2f} s "
+                  f"without, {row['cilium_s']:.2f} s with ({row['cilium_s'] / row['plain_s']:.2f}x); "
+                  f"{row['allowed']} allowed, unchanged: {'yes' if row['same'] else 'NO'}", flush=True)
+            failed |= not row["same"]
         if args.mesh:
             row = bench_mesh(args.mesh, root / f"meshed-{args.mesh}", args.runs)
             dp, both = row["datapath"], row["all"]

@@ -11,7 +11,8 @@ from netguard import labels
 from .inventory import Inventory, WorkloadSpec
 
 LABEL_LAYERS = labels.LAYERS
-LAYER_BASELINE, LAYER_PLATFORM, LAYER_FLOW, LAYER_EGRESS = labels.LAYERS
+LAYER_BASELINE, LAYER_PLATFORM, LAYER_FLOW, LAYER_EGRESS = labels.LAYERS[:4]
+LAYER_LOGGING = labels.LAYER_LOGGING
 LAYER_MESH = labels.LAYER_MESH
 
 

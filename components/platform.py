@@ -13,6 +13,8 @@ from typing import Optional
 import pulumi
 
 from . import identity
+from .connection_logging import AiConnectionLogging, AiConnectionLoggingArgs
+from .domain_egress import AiDomainEgress, AiDomainEgressArgs
 from .egress import AiEgressAllowlist, AiEgressAllowlistArgs
 from .flow import AiFlow, AiFlowArgs
 from .guardrails import AiGuardrails, AiGuardrailsArgs
@@ -45,6 +47,16 @@ def key_consumers(inventory: Inventory, store: WorkloadSpec) -> tuple[WorkloadSp
     }
     consumers.pop(workload_key(store), None)
     return tuple(consumers[k] for k in sorted(consumers))
+
+
+def logged_namespaces(inventory: Inventory) -> tuple[str, ...]:
+    """The AI namespaces whose connections platform.logging asks to log."""
+    logging = inventory.platform.logging
+    if logging is None:
+        return ()
+    return tuple(sorted(
+        ns.name for ns in inventory.namespaces if logging.all_namespaces or ns.data_class in logging.data_classes
+    ))
 
 
 class AiPlatform(pulumi.ComponentResource):
@@ -112,6 +124,20 @@ class AiPlatform(pulumi.ComponentResource):
                 pulumi.ResourceOptions(parent=self, depends_on=[ns_resource[egress.namespace]]),
             )
             counts[identity.LAYER_EGRESS] += 1
+
+        for egress in (e for e in inv.egress if e.domains):
+            AiDomainEgress(
+                f"{egress.key}/domains",
+                AiDomainEgressArgs(egress, inv.workload(egress.namespace, egress.workload), inv.platform, inv.part_of),
+                pulumi.ResourceOptions(parent=self, depends_on=[ns_resource[egress.namespace]]),
+            )
+            counts[identity.LAYER_EGRESS] += 1
+
+        logged = logged_namespaces(inv)
+        if logged:
+            AiConnectionLogging("connection-logging", AiConnectionLoggingArgs(inv.platform.logging, logged, inv.part_of),
+                                pulumi.ResourceOptions(parent=self))
+            counts[identity.LAYER_LOGGING] += 1
 
         self.namespaces = sorted(namespaces)
         self.workloads = sorted(workload_key(w) for w in inv.workloads)

@@ -12,12 +12,15 @@ from typing import Any, Optional
 from pydantic import ValidationError
 
 from .errors import CONFIG_KEY, InventoryError, problem, shown
+from .cni import check_cni
 from .fields import dns_label, workload_name
 from .messages import messages, validate_each
 from .references import (
     Broken, WorkloadFacts, check_broken_egress, check_broken_flow, check_references, check_workload_facts,
 )
-from .schema import DnsSettings, Document, EgressSpec, FlowSpec, Inventory, NamespaceSpec, WorkloadSpec
+from .schema import (
+    DnsSettings, Document, EgressSpec, FlowSpec, Inventory, NamespaceSpec, PlatformSettings, WorkloadSpec,
+)
 
 
 def decode_config(text: Optional[str]) -> Any:
@@ -72,6 +75,9 @@ def parse_inventory(raw: Any) -> Inventory:
     for index in failed_egress:
         if isinstance(doc.egress[index], Mapping):
             problems.extend(check_broken_egress(index, doc.egress[index], by_key, broken))
+    platform = _valid_platform(raw)
+    if platform is not None:  # a broken platform section is reported already, never guessed at
+        problems.extend(check_cni(platform, egress))
     if problems:
         raise InventoryError(problems)
     return Inventory(
@@ -82,6 +88,13 @@ def parse_inventory(raw: Any) -> Inventory:
         flows=tuple(f for _, f in flows),
         egress=tuple(e for _, e in egress),
     )
+
+
+def _valid_platform(raw: Any) -> PlatformSettings | None:
+    try:
+        return PlatformSettings.model_validate(raw.get("platform", {}) if isinstance(raw, Mapping) else {})
+    except ValidationError:
+        return None
 
 
 def _salvage(raw: Any) -> Document:

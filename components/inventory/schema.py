@@ -29,6 +29,21 @@ class DnsSettings(StrictModel):
         default_factory=lambda: {"k8s-app": "kube-dns"})
 
 
+CNIS = ("cilium", "antrea", "calico", "ovn-kubernetes", "generic")
+LOGGED = ("allowed", "denied")
+
+
+class LoggingSettings(StrictModel):
+    """Which connections the CNI logs, and for which AI namespaces (cni.py says how each CNI does it)."""
+
+    connections: tuple[Literal["allowed", "denied"], ...] = Field(default=LOGGED, min_length=1)
+    data_classes: tuple[DataClass, ...] = ("confidential", "restricted")  # namespaces of these classes
+    all_namespaces: StrictBool = False  # every AI namespace, whatever its data class
+    # Cilium has no per-policy switch: Hubble's dynamic flow-log exporter does it, which needs the
+    # cluster setting hubble.export.dynamic.enabled=true. Accept that documented fallback here.
+    accept_fallback: StrictBool = False
+
+
 class MeshSettings(StrictModel):
     """The service mesh that encrypts traffic and authorizes it by workload identity."""
 
@@ -44,6 +59,8 @@ class PlatformSettings(StrictModel):
     dns: DnsSettings = DnsSettings()
     monitoring_namespace: Optional[DnsLabel] = None  # None: no namespace may scrape metrics ports
     cluster_policy_api: ClusterPolicyApi = "v1alpha2"  # the tier API of the guardrails; none: no guardrails
+    cni: Literal["cilium", "antrea", "calico", "ovn-kubernetes", "generic"] = "generic"
+    logging: Optional[LoggingSettings] = None  # None: no connection logging asked for
     mesh: Optional[MeshSettings] = None  # None: no mesh; encryption in transit is not enforced
 
 

@@ -19,6 +19,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .bitsets import PolicyBits, Universe, flows
+from .cilium.deny import apply_denies, denials
+from .cilium.model import CiliumPolicy
 from .classes import EndpointClasses, group_endpoints, iter_bits
 from .compile import CompiledPolicy, compile_policy
 from .errors import NetguardInputError
@@ -46,7 +48,10 @@ class Analyzer:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.policies: tuple[CompiledPolicy, ...] = tuple(compile_policy(p) for p in cluster.policies)
-        self._by_namespace = policies_by_namespace(self.policies)
+        # Cilium's specs sit beside the NetworkPolicies in their tier: allows unite, denies win.
+        self.cilium: tuple[CiliumPolicy, ...] = cluster.cilium_policies
+        self._by_namespace = policies_by_namespace(self.policies + self.cilium)
+        self._clusterwide = tuple(p for p in self.cilium if p.namespace is None)
         self.tiers: CompiledTiers = compile_tiers(cluster.tier_policies)
         self.mesh = MeshIndex(cluster)
 
@@ -55,8 +60,11 @@ class Analyzer:
         _check_direction(direction)
         _check_protocol(protocol)
         subject, peer = self.cluster.endpoint(subject_id), self.cluster.endpoint(peer_id)
-        policies = self._by_namespace.get(subject.namespace, ())
+        policies = self._selecting_candidates(subject)
         verdict = evaluate_side(self.cluster, policies, direction, subject, peer, protocol)
+        if self.cilium:
+            cilium = [p for p in policies if isinstance(p, CiliumPolicy)]
+            verdict = replace(verdict, denials=denials(self.cluster, cilium, direction, subject, peer, protocol))
         if not self.tiers:
             return verdict
         tiered = evaluate_tiers(
@@ -72,14 +80,18 @@ class Analyzer:
             return False
         labels = self.cluster.namespace_labels(endpoint)
         return any(
-            p.rules(direction) is not None and p.target.matches(endpoint, labels)
-            for p in self._by_namespace.get(endpoint.namespace, ())
+            p.rules(direction) is not None and p.isolates(direction) and p.target.matches(endpoint, labels)
+            for p in self._selecting_candidates(endpoint)
         )
 
     def baseline_default_deny(self, endpoint_id: str, direction: str) -> "str | None":
         """The Baseline-tier policy that denies the endpoint everything in ``direction`` (tiers/isolation.py)."""
         _check_direction(direction)
         return baseline_default_deny(self.tiers, self.cluster, self.cluster.endpoint(endpoint_id), direction)
+
+    def _selecting_candidates(self, endpoint: Endpoint) -> tuple:
+        """The policies that may select ``endpoint``: its namespace's, and the cluster-wide ones."""
+        return self._by_namespace.get(endpoint.namespace, ()) + self._clusterwide
 
     def allowed_ports(self, src_id: str, dst_id: str) -> dict[str, PortSet]:
         """Protocol -> the ports on which both the source's egress and the destination's ingress allow."""
@@ -142,7 +154,7 @@ class Analyzer:
 
     @cached_property
     def _policy_bits(self) -> tuple[PolicyBits, ...]:
-        return tuple(self._universe.policy_bits(p) for p in self.policies)
+        return tuple(self._universe.policy_bits(p) for p in self.policies + self.cilium)
 
     @cached_property
     def _tier_bits(self) -> "TierBits | None":
@@ -153,7 +165,11 @@ class Analyzer:
         return MeshBits(self.cluster, self._classes, self.mesh)
 
     def _datapath_flows(self, port: int, protocol: str) -> dict[int, int]:
-        return dict(flows(self._universe, self._policy_bits, port, protocol, self._tier_bits))
+        denies = None
+        if any(p.denies(INGRESS) or p.denies(EGRESS) for p in self.cilium):
+            def denies(direction, sides, port, protocol):
+                return apply_denies(self._universe, self.cilium, direction, sides, port, protocol)
+        return dict(flows(self._universe, self._policy_bits, port, protocol, self._tier_bits, denies))
 
     def class_flows(self, port: int, protocol: str, layer: str = ALL) -> dict[int, int]:
         """Destination class -> bitset of the source classes that ``layer`` lets through."""

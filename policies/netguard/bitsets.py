@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Mapping, Optional
 from .classes import EndpointClasses, iter_bits
 from .compile import CompiledPolicy, CompiledRule
 from .model import EGRESS, INGRESS, Cluster
-from .peers import AllPods, AnyPeer, DomainPeer, IPBlockPeer, NodesPeer, OwnNamespace, PeerMatcher, PodPeer
+from .peers import AllPods, AnyNamePeer, AnyPeer, DomainPeer, IPBlockPeer, NodesPeer, OwnNamespace, PeerMatcher, PodPeer
 from .ports import NamedPort, PortRange
 from .selectors import LabelIndex, LabelSelector
 
@@ -65,6 +65,9 @@ class Universe:
                     named[key] = named.get(key, 0) | (1 << n)
         self._own = own
         self._named = named
+        self.cluster = cluster
+        self.pods = tuple(pods)  # (class number, representative) of the classes of pods
+        self._extensions: dict[object, object] = {}
         self._selector_cache: dict[tuple[str, LabelSelector], int] = {}
         self._ip_cache: dict[object, int] = {}
 
@@ -78,6 +81,10 @@ class Universe:
             return 0
         if isinstance(peer, DomainPeer):
             return sum(1 << n for n, e in self._domains if peer.matches(e, {}))
+        if isinstance(peer, AnyNamePeer):
+            return sum(1 << n for n, _ in self._domains)
+        if hasattr(peer, "bits"):  # matchers of other enforcement points (cilium/) compute their own
+            return peer.bits(self)
         return self._namespace_bits(peer) & self._pod_bits(peer)
 
     def _namespace_bits(self, peer: PodPeer) -> int:
@@ -104,6 +111,19 @@ class Universe:
                 bits |= self.classes.ip_range_bits(version, lo, hi)
             self._ip_cache[peer.block] = bits
         return self._ip_cache[peer.block]
+
+    def cached(self, key: object, compute):
+        """A value other enforcement points' matchers derive from the classes, computed once."""
+        if key not in self._extensions:
+            self._extensions[key] = compute()
+        return self._extensions[key]
+
+    def namespace_bits(self, namespace: str) -> int:
+        """The classes of pods in ``namespace``."""
+        return self._own.get(namespace, 0)
+
+    def ip_block_bits(self, block) -> int:
+        return self._ip_bits(IPBlockPeer(block))
 
     def named_bits(self, name: str, protocol: str, port: int) -> int:
         return self._named.get((name, protocol, port), 0)
@@ -150,9 +170,14 @@ def _named_destinations(universe: Universe, rule: CompiledRule, port: int, proto
 def ingress_sets(universe: Universe, policies: tuple[PolicyBits, ...], port: int, protocol: str) -> Mapping[int, int]:
     """Isolated destination class -> bitset of source classes its ingress side admits."""
     admitted: dict[int, int] = {}
+    isolated, additive = 0, False
     for p in policies:
         if p.ingress is None or not p.selected:
             continue
+        if p.policy.isolates(INGRESS):
+            isolated |= p.selected
+        else:
+            additive = True
         base = 0
         named: list[RuleBits] = []
         for r in p.ingress:
@@ -165,15 +190,25 @@ def ingress_sets(universe: Universe, policies: tuple[PolicyBits, ...], port: int
         for r in named:
             for d in iter_bits(p.selected & _named_destinations(universe, r.rule, port, protocol)):
                 admitted[d] |= r.peers
-    return admitted
+    return _isolated_only(admitted, isolated) if additive else admitted
+
+
+def _isolated_only(admitted: dict[int, int], isolated: int) -> dict[int, int]:
+    """Rules of a policy that does not isolate (Cilium enableDefaultDeny false) add to isolated sides only."""
+    return {s: bits for s, bits in admitted.items() if isolated >> s & 1}
 
 
 def egress_sets(universe: Universe, policies: tuple[PolicyBits, ...], port: int, protocol: str) -> Mapping[int, int]:
     """Isolated source class -> bitset of destination classes its egress side admits."""
     admitted: dict[int, int] = {}
+    isolated, additive = 0, False
     for p in policies:
         if p.egress is None or not p.selected:
             continue
+        if p.policy.isolates(EGRESS):
+            isolated |= p.selected
+        else:
+            additive = True
         reach = 0
         for r in p.egress:
             if _number_admits(r.rule, port, protocol):
@@ -182,11 +217,12 @@ def egress_sets(universe: Universe, policies: tuple[PolicyBits, ...], port: int,
                 reach |= r.peers & _named_destinations(universe, r.rule, port, protocol)
         for s in iter_bits(p.selected):
             admitted[s] = admitted.get(s, 0) | reach
-    return admitted
+    return _isolated_only(admitted, isolated) if additive else admitted
 
 
 def flows(
-    universe: Universe, policies: tuple[PolicyBits, ...], port: int, protocol: str, tiers: Optional["TierBits"] = None
+    universe: Universe, policies: tuple[PolicyBits, ...], port: int, protocol: str, tiers: Optional["TierBits"] = None,
+    denies=None,
 ) -> Mapping[int, int]:
     """Destination class -> bitset of source classes that may reach it on port/protocol.
 
@@ -194,6 +230,9 @@ def flows(
     """
     ingress = ingress_sets(universe, policies, port, protocol)
     egress = egress_sets(universe, policies, port, protocol)
+    if denies is not None:  # Cilium's deny rules, in the NetworkPolicy tier
+        ingress = denies(INGRESS, ingress, port, protocol)
+        egress = denies(EGRESS, egress, port, protocol)
     if tiers is not None:
         ingress = tiers.sides(INGRESS, ingress, port, protocol)
         egress = tiers.sides(EGRESS, egress, port, protocol)

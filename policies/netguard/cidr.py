@@ -45,6 +45,27 @@ class IPBlock:
         return f"{self.cidr} except {', '.join(str(e) for e in self.excepts)}"
 
 
+_FAMILY_SIZE = {4: 1 << 32, 6: 1 << 128}
+
+
+def covered_families(blocks) -> frozenset[int]:
+    """The IP versions (4, 6) every address of which some block of ``blocks`` matches."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for block in blocks:
+        version, pieces = block.intervals()
+        spans.setdefault(version, []).extend(pieces)
+    covered = set()
+    for version, pieces in spans.items():
+        reach = 0  # the next address not yet covered
+        for lo, hi in sorted(pieces):
+            if lo > reach:
+                break
+            reach = max(reach, hi + 1)
+        if reach >= _FAMILY_SIZE[version]:
+            covered.add(version)
+    return frozenset(covered)
+
+
 def _subtract(span: tuple[int, int], lo: int, hi: int) -> list[tuple[int, int]]:
     a, b = span
     if hi < a or lo > b:

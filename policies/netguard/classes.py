@@ -1,7 +1,8 @@
 """Equivalence classes of endpoints: endpoints that no selector, ipBlock or port can tell apart.
 
 Two endpoints are in one class when they share namespace, pod labels, container ports, IP,
-ServiceAccount (a mesh principal tells service accounts apart) and being external. Every matcher answers the same for both, so the matrix is computed once per
+ServiceAccount (a mesh principal tells service accounts apart), being external and, for an
+external name, the name. Every matcher answers the same for both, so the matrix is computed once per
 class pair and then expanded to endpoint pairs. Classes are numbered so that the classes with an
 IP come first, sorted by (IP family, address): an IP range is then a contiguous run of class
 numbers, which makes an ipBlock a handful of bit masks.
@@ -60,14 +61,16 @@ def group_endpoints(cluster: Cluster) -> EndpointClasses:
 
 
 def _key(e: Endpoint) -> tuple:
-    return (e.external, e.namespace, tuple(sorted(e.labels.items())), e.ports, e.ip, e.service_account or "")
+    # An external name is its own class: domain rules tell names apart.
+    return (e.external, e.namespace, tuple(sorted(e.labels.items())), e.ports, e.ip, e.service_account or "",
+            e.domain or "")
 
 
 def _order(key: tuple) -> tuple:
-    external, namespace, labels, container_ports, ip, account = key
+    external, namespace, labels, container_ports, ip, account, domain = key
     ports = tuple((p.protocol, p.port, p.name or "") for p in container_ports)
     if ip is None:
-        return (1, 0, 0, namespace, labels, external, ports, account)
+        return (1, 0, 0, namespace, labels, external, ports, account, domain)
     address = ipaddress.ip_address(ip)
     return (0, address.version, int(address), namespace, labels, external, ports, account)
 

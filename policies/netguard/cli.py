@@ -21,6 +21,7 @@ from typing import Iterable, Iterator, Optional, Sequence, Union
 
 from .analysis import ALL, LAYERS, Analyzer
 from .errors import Location, NetguardInputError
+from .domains import canonical_name
 from .loader import load_paths
 from .model import EXTERNAL_NAMESPACE
 from .ports import PROTOCOLS, parse_port_number
@@ -62,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     reach = commands.add_parser("reach", help="the reachability matrix")
     reach.add_argument("paths", nargs="+", metavar="PATH")
     reach.add_argument("--probe", action="append", default=[], metavar="PORT/PROTOCOL")
-    reach.add_argument("--external", action="append", default=[], metavar="IP")
+    reach.add_argument("--external", action="append", default=[], metavar="IP|NAME")
     reach.add_argument("--format", choices=("json", "table"), default="json")
     reach.add_argument("--layer", choices=LAYERS, default=ALL,
                        help="enforcement points that must allow: datapath, mesh, or all (default)")
@@ -72,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--from", dest="source", required=True, metavar="ENDPOINT")
     explain.add_argument("--to", dest="destination", required=True, metavar="ENDPOINT")
     explain.add_argument("--probe", required=True, metavar="PORT/PROTOCOL")
-    explain.add_argument("--external", action="append", default=[], metavar="IP")
+    explain.add_argument("--external", action="append", default=[], metavar="IP|NAME")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("--layer", choices=LAYERS, default=ALL)
     explain.add_argument("--pods", action="store_true", help=POD_LEVEL_HELP)
@@ -155,14 +156,14 @@ def _lines(lines: Iterable[str]) -> Iterator[str]:
 
 
 def _canonical(endpoint_id: str) -> str:
-    """``external/2001:DB8:0::1`` -> ``external/2001:db8::1``, the id the endpoint has; others unchanged."""
+    """``external/2001:DB8:0::1`` -> ``external/2001:db8::1``, ``external/API.x.`` -> ``external/api.x``."""
     namespace, _, address = endpoint_id.partition("/")
     if namespace != EXTERNAL_NAMESPACE:
         return endpoint_id
     try:
         return f"{EXTERNAL_NAMESPACE}/{ipaddress.ip_address(address)}"
     except ValueError:
-        return endpoint_id
+        return f"{EXTERNAL_NAMESPACE}/{canonical_name(address)}"  # a DNS name: lowercase, no trailing dot
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,7 +1,8 @@
 """Compiling a NetworkPolicy into matchers: whom it selects, and per rule which peers and ports.
 
 The one place where the API's shorthand becomes explicit: a peer without namespaceSelector means
-the policy's own namespace; a missing/empty ``from``/``to`` means any peer; missing/empty ports
+the policy's own namespace; a missing/empty ``from``/``to`` means any peer; ipBlocks that admit
+every IPv4 or every IPv6 address also admit every external name (its addresses are unknown); missing/empty ports
 mean any port; a direction the policy's types do not include has no rules at all (``None``),
 whatever the manifest lists; a direction it includes with no rules admits nothing.
 """
@@ -13,7 +14,7 @@ from typing import Optional
 
 from .model import EGRESS, INGRESS, NetworkPolicy, Peer, Rule
 from .peers import (
-    AnyPeer, IPBlockPeer, NamespacesByLabel, OwnNamespace, PeerMatcher, PodPeer, RuleRef, pod_part,
+    AnyPeer, IPBlockPeer, NamespacesByLabel, OwnNamespace, PeerMatcher, PodPeer, RuleRef, any_name_peer, pod_part,
 )
 from .ports import PortMatcher, describe_ports
 
@@ -44,6 +45,10 @@ class CompiledPolicy:
     def rules(self, direction: str) -> Optional[tuple[CompiledRule, ...]]:
         return self.ingress if direction == INGRESS else self.egress
 
+    def isolates(self, direction: str) -> bool:
+        """A NetworkPolicy isolates for every direction it has rules for (Cilium's may not)."""
+        return self.rules(direction) is not None
+
 
 def compile_policy(policy: NetworkPolicy) -> CompiledPolicy:
     target = PodPeer(
@@ -70,8 +75,14 @@ def _rule(policy: NetworkPolicy, rule: Rule, origin: RuleRef) -> CompiledRule:
     if rule.peers is None:
         peers: tuple[PeerMatcher, ...] = (AnyPeer(origin),)
     else:
-        peers = tuple(_peer(policy, p, origin) for p in rule.peers)
+        peers = with_name_peer(tuple(_peer(policy, p, origin) for p in rule.peers), origin)
     return CompiledRule(origin, peers, rule.ports)
+
+
+def with_name_peer(peers: tuple[PeerMatcher, ...], origin: RuleRef, deny: bool = False) -> tuple[PeerMatcher, ...]:
+    """``peers`` and, when their address blocks cover a whole family, the names (peers.any_name_peer)."""
+    names = any_name_peer([p.block for p in peers if isinstance(p, IPBlockPeer)], origin, deny)
+    return peers if names is None else (*peers, names)
 
 
 def _peer(policy: NetworkPolicy, peer: Peer, origin: RuleRef) -> PeerMatcher:

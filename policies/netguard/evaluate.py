@@ -52,6 +52,7 @@ class SideVerdict:
     admitting: tuple[Admission, ...]
     external: bool = False  # the endpoint is outside the cluster: no policy can apply to it
     tiers: Optional["TieredSide"] = None  # the cluster tiers' decisions, when tier policies exist
+    denials: tuple[Admission, ...] = ()  # Cilium deny rules that match the peer (they win over allows)
 
     @property
     def ports(self) -> PortSet:
@@ -63,11 +64,11 @@ class SideVerdict:
     @property
     def network_policy_ports(self) -> PortSet:
         """What the NetworkPolicies alone allow on this side."""
-        if not self.isolated:
-            return PortSet.everything()
-        allowed = PortSet()
-        for a in self.admitting:
+        allowed = PortSet.everything() if not self.isolated else PortSet()
+        for a in self.admitting if self.isolated else ():
             allowed = allowed | a.ports
+        for d in self.denials:
+            allowed = allowed - d.ports
         return allowed
 
 
@@ -91,14 +92,16 @@ def evaluate_side(
         rules = compiled.rules(direction)
         if rules is None or not compiled.target.matches(subject, subject_ns):
             continue
-        selecting.append(compiled.id)
+        if compiled.isolates(direction):
+            selecting.append(compiled.id)
         for rule in rules:
-            if not any(p.matches(peer, peer_ns) for p in rule.peers):
+            matched = next((p for p in rule.peers if p.matches(peer, peer_ns)), None)
+            if matched is None:
                 continue
             ports = ports_admitted(rule.ports, protocol, destination.ports)
             if not ports.is_empty():
                 admitting.append(Admission(
-                    compiled.id, rule.origin.index, rule.describe(), ports,
+                    compiled.id, rule.origin.index, describe_match(rule, matched, peer), ports,
                     layer=compiled.policy.labels.get(LAYER, ""),
                 ))
     return SideVerdict(
@@ -106,8 +109,16 @@ def evaluate_side(
     )
 
 
+def describe_match(rule, matched, peer: Endpoint) -> str:
+    """The rule's description; for a name endpoint, also which peer took the name, and why."""
+    if peer.domain is None:
+        return rule.describe()
+    return f"{rule.describe()}; {peer.domain} matched {matched.describe()}"
+
+
 def policies_by_namespace(policies: Sequence[CompiledPolicy]) -> Mapping[str, tuple[CompiledPolicy, ...]]:
     grouped: dict[str, list[CompiledPolicy]] = {}
     for p in policies:
-        grouped.setdefault(p.policy.namespace, []).append(p)
+        if p.policy.namespace is not None:  # cluster-wide Cilium specs are asked of every namespace
+            grouped.setdefault(p.policy.namespace, []).append(p)
     return {ns: tuple(ps) for ns, ps in grouped.items()}

@@ -33,12 +33,13 @@ class SideExplanation:
     tier_lines: tuple[str, ...] = ()
     tier_decisions: tuple[tuple[str, int, str, str], ...] = ()  # (policy id, rule index, name, action)
     network_policies_decide: bool = True  # the NetworkPolicy tier decided this port
+    denying: tuple[tuple[str, int, str], ...] = ()  # Cilium deny rules on this port (policy, rule, description)
 
     @property
     def allowed(self) -> bool:
         if self.tier_allowed is not None:
             return self.tier_allowed
-        return not self.isolated or bool(self.admitting)
+        return (not self.isolated or bool(self.admitting)) and not self.denying
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class SideExplanation:
                 {"policy": p, "rule": i, "name": n, "action": a} for p, i, n, a in self.tier_decisions
             ],
             "network_policies_decide": self.network_policies_decide,
+            "denying": [{"policy": p, "rule": i, "description": d} for p, i, d in self.denying],
         }
 
     def lines(self, on: str) -> list[str]:
@@ -69,13 +71,21 @@ class SideExplanation:
             head = f"{word} of {self.endpoint}: {verdict}"
             if self.network_policies_decide:
                 head += f", isolated by {_policies(self.selecting)}"
-            return [head, *self.tier_lines, *(self._np_lines(word, on) if self.network_policies_decide else [])]
+            nps = [*self._np_lines(word, on), *self._deny_lines(word, on)] if self.network_policies_decide else []
+            return [head, *self.tier_lines, *nps]
         if not self.isolated:
-            return [
-                f"{word} of {self.endpoint}: allowed, not isolated "
+            head = f"{word} of {self.endpoint}: {verdict}, not isolated " \
                 f"(no NetworkPolicy with policy type {self.direction} selects it)"
-            ]
-        return [f"{word} of {self.endpoint}: {verdict}, isolated by {_policies(self.selecting)}", *self._np_lines(word, on)]
+            return [head, *self._deny_lines(word, on)]
+        return [f"{word} of {self.endpoint}: {verdict}, isolated by {_policies(self.selecting)}",
+                *self._np_lines(word, on), *self._deny_lines(word, on)]
+
+    def _deny_lines(self, word: str, on: str) -> list[str]:
+        return [
+            f"  Cilium policy {policy} selects {self.endpoint}; deny rule {index} denies {self.peer} on {on}, "
+            f"whatever any allow says ({word} rule: {description})"
+            for policy, index, description in self.denying
+        ]
 
     def _np_lines(self, word: str, on: str) -> list[str]:
         lines = []
@@ -186,6 +196,7 @@ def _side(verdict: SideVerdict, port: int) -> SideExplanation:
     side = SideExplanation(
         verdict.direction, verdict.endpoint_id, verdict.peer_id, verdict.isolated,
         verdict.selecting, admitting, verdict.external, other_ports,
+        denying=tuple((d.policy_id, d.rule_index, d.description) for d in verdict.denials if port in d.ports),
     )
     if verdict.tiers is None:
         return side

@@ -37,6 +37,7 @@ TRUST_TIERS = ("untrusted", "standard", "trusted")
 LAYERS = ("baseline", "platform", "flow", "egress")
 # The cluster-wide tier policies (ClusterNetworkPolicy, AdminNetworkPolicy, ...) the components make.
 LAYER_GUARDRAIL = "guardrail"
+LAYER_LOGGING = "logging"  # objects that make the CNI log connections (Hubble exporter, ...)
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 PSA_ENFORCE_VERSION = "pod-security.kubernetes.io/enforce-version"

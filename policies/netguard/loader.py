@@ -34,6 +34,9 @@ from typing import Any, Iterable, Iterator, Sequence
 from .cidr import parse_ip
 from .documents import read_documents
 from .errors import Location, NetguardInputError, kind_of
+from .domains import canonical_name, is_dns_name
+from .cilium.model import CILIUM_API, CILIUM_CLUSTERWIDE_NETWORK_POLICY, KINDS as CILIUM_KINDS, CiliumPolicy
+from .cilium.parse import parse_cilium_policy
 from .labels import NAMESPACE_NAME
 from .model import EXTERNAL_NAMESPACE, Cluster, Endpoint, NetworkPolicy, frozen_labels
 from .netpol import parse_network_policy
@@ -142,6 +145,7 @@ def build_cluster(
     policies: dict[str, NetworkPolicy] = {}
     tier_policies: dict[str, TierPolicy] = {}
     mesh: dict[str, dict] = {"PeerAuthentication": {}, "AuthorizationPolicy": {}}
+    cilium: dict[str, CiliumPolicy] = {}
     for source, manifest in objects:
         at = Location(source)
         if not isinstance(manifest, Mapping):
@@ -167,6 +171,9 @@ def build_cluster(
         elif is_mesh_manifest(kind, manifest.get("apiVersion")):
             mesh_policy = _mesh_policy(manifest, kind, at)
             _put(mesh[kind], mesh_policy.id, mesh_policy, at.of(f"{kind} {mesh_policy.id}"), kind)
+        elif kind in CILIUM_KINDS and manifest.get("apiVersion") == CILIUM_API:
+            for spec in _cilium_policy(manifest, kind, at):
+                _put(cilium, spec.id, spec, at.of(spec.label), kind)
         elif kind == "Pod" or kind in WORKLOAD_TEMPLATES:
             endpoint = _endpoint(manifest, kind, at)
             _put(endpoints, endpoint.id, endpoint, at.of(f"{kind} {endpoint.id}"), "endpoint")
@@ -175,7 +182,8 @@ def build_cluster(
                 owned[endpoint.id] = Owned(controller, _template_labels(manifest, kind))
     stands_for: dict[str, tuple[str, ...]] = {}
     if any(o.controller is not None for o in owned.values()):
-        layers = [*policies.values(), *tier_policies.values(), *(p for by_id in mesh.values() for p in by_id.values())]
+        layers = [*policies.values(), *tier_policies.values(), *(p for by_id in mesh.values() for p in by_id.values()),
+                  *(spec.matchers() for spec in cilium.values())]
         kept, stands_for = fold(endpoints.values(), owned, layers)
         endpoints = {e.id: e for e in kept}
     for address in externals:
@@ -188,7 +196,9 @@ def build_cluster(
         endpoints[endpoint.id] = endpoint
     namespaces = {
         e.namespace: {} for e in endpoints.values() if not e.external
-    } | {p.namespace: {} for p in policies.values()} | namespace_labels
+    } | {p.namespace: {} for p in policies.values()} | {
+        p.namespace: {} for p in cilium.values() if p.namespace is not None
+    } | namespace_labels
     return Cluster(
         endpoints=tuple(sorted(endpoints.values(), key=lambda e: e.id)),
         namespaces=frozen_labels({n: frozen_labels({**l, NAMESPACE_NAME: n}) for n, l in sorted(namespaces.items())}),
@@ -198,8 +208,20 @@ def build_cluster(
             tuple(sorted(mesh["PeerAuthentication"].values(), key=lambda p: p.id)),
             tuple(sorted(mesh["AuthorizationPolicy"].values(), key=lambda p: p.id)),
         ),
+        cilium_policies=tuple(cilium[k] for k in sorted(cilium)),
         stands_for=MappingProxyType(stands_for),
     )
+
+
+def _cilium_policy(manifest: Mapping, kind: str, at: Location) -> tuple[CiliumPolicy, ...]:
+    if kind == CILIUM_CLUSTERWIDE_NETWORK_POLICY:
+        metadata = manifest.get("metadata")
+        if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+            raise at.of(kind).key("metadata.name").error("missing or not a string")
+        name = metadata["name"]
+        return parse_cilium_policy(kind, None, name, manifest, at.of(f"{kind} {name}"))
+    namespace, name, where = _identity(manifest, kind, at)
+    return parse_cilium_policy(kind, namespace, name, manifest, where)
 
 
 def _mesh_policy(manifest: Mapping, kind: str, at: Location) -> PeerAuthentication | AuthorizationPolicy:
@@ -245,12 +267,27 @@ def _one_baseline_api(policies: list[TierPolicy]) -> tuple[TierPolicy, ...]:
 
 
 def external_endpoint(address: str) -> Endpoint:
-    """The endpoint ``external/<IP>`` for an address outside the cluster."""
-    ip = parse_ip(address, Location(field="--external"))
+    """The endpoint ``external/<IP>`` or ``external/<name>`` (addresses unknown) outside the cluster."""
+    at = Location(field="--external")
+    if isinstance(address, str) and is_dns_name(address) and not _looks_like_ip(address):
+        name = canonical_name(address)
+        return Endpoint(
+            id=f"{EXTERNAL_NAMESPACE}/{name}", namespace=EXTERNAL_NAMESPACE, name=name, kind="External",
+            external=True,
+        )
+    if isinstance(address, str) and not _looks_like_ip(address):
+        raise at.error(f"{address!r} is neither an IPv4 or IPv6 address nor a DNS name")
+    ip = parse_ip(address, at)
     return Endpoint(
         id=f"{EXTERNAL_NAMESPACE}/{ip}", namespace=EXTERNAL_NAMESPACE, name=str(ip), kind="External",
         ip=str(ip), external=True,
     )
+
+
+def _looks_like_ip(raw: str) -> bool:
+    """Written like an address (or CIDR): digits, dots, colons, hex digits, '/' or '%' only."""
+    text = raw.strip()
+    return ":" in text or all(c in "0123456789./%" for c in text)
 
 
 def _put(table: dict, key: str, value: Any, at: Location, what: str) -> None:

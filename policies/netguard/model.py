@@ -112,6 +112,7 @@ class Cluster:
     policies: tuple[NetworkPolicy, ...] = ()
     tier_policies: tuple["TierPolicy", ...] = ()  # ClusterNetworkPolicy, AdminNetworkPolicy, ... (tiers/)
     mesh: MeshPolicies = field(default_factory=MeshPolicies, hash=False)  # Istio security policies
+    cilium_policies: tuple = ()  # CiliumNetworkPolicy / CiliumClusterwideNetworkPolicy specs (cilium/)
     # An endpoint id -> the ids of the owned objects folded into it (owners.py), when any.
     stands_for: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 

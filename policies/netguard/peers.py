@@ -10,8 +10,12 @@ A small closed set, named after the API it models:
   Pod part: ``AllPods`` (no podSelector, or ``{}``) or ``PodsByLabel``.
   External endpoints are never pods.
 - ``IPBlockPeer``: an ipBlock, matched only against the other side's IP.
-- ``DomainPeer``: DNS names (tier ``domainNames``), matched only against external endpoints given
-  by name (``external/<name>``); an address endpoint's name is unknown, so never matched.
+- ``DomainPeer``: DNS names (tier ``domainNames``, Cilium ``toFQDNs``), matched only against
+  external endpoints given by name (``external/<name>``) with the product's wildcard rules
+  (``domains.py``); an address endpoint's name is unknown, so never matched.
+- ``AnyNamePeer``: every external endpoint given by name, added to a rule whose address peers
+  admit every IPv4 or every IPv6 address (allow) or every address of both families (deny): the
+  name may resolve there, so the rule decides for it.
 - ``NodesPeer``: nodes by label (tier ``nodes``). The engine has no node model (no node
   addresses): it matches no endpoint, and explanations say so.
 
@@ -24,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional, Union
 
-from .cidr import IPBlock
+from .cidr import IPBlock, covered_families
+from .domains import CLUSTER_DOMAIN_NAMES, name_matches
 from .model import Endpoint
 from .selectors import LabelSelector
 
@@ -131,15 +136,32 @@ class AnyPeer:
 
 @dataclass(frozen=True)
 class DomainPeer:
-    names: tuple[str, ...]  # lowercase, no trailing dot; "*.example.com" matches one or more labels
+    names: tuple[str, ...]  # patterns in ``syntax`` (domains.py says how each product matches)
     origin: Optional[RuleRef] = None
+    syntax: str = CLUSTER_DOMAIN_NAMES  # domainNames, or Cilium's matchName / matchPattern
 
     def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
         domain = endpoint.domain
-        return domain is not None and any(domain_matches(n, domain.rstrip(".").lower()) for n in self.names)
+        return domain is not None and any(name_matches(self.syntax, n, domain) for n in self.names)
 
     def describe(self) -> str:
-        return f"domains {', '.join(self.names)}"
+        if self.syntax == CLUSTER_DOMAIN_NAMES:
+            return f"domains {', '.join(self.names)}"
+        return f"domains {self.syntax} {', '.join(self.names)}"
+
+
+@dataclass(frozen=True)
+class AnyNamePeer:
+    """Every name endpoint: the rule's addresses include every address a name may resolve to."""
+
+    reason: str  # e.g. "0.0.0.0/0 admits every IPv4 address"
+    origin: Optional[RuleRef] = None
+
+    def matches(self, endpoint: Endpoint, namespace_labels: Mapping[str, str]) -> bool:
+        return endpoint.domain is not None
+
+    def describe(self) -> str:
+        return f"any DNS name ({self.reason}, and a name may resolve there)"
 
 
 @dataclass(frozen=True)
@@ -155,14 +177,25 @@ class NodesPeer:
         return f"{which} (not modelled: the engine knows no node addresses, so this peer matches nothing)"
 
 
-def domain_matches(pattern: str, domain: str) -> bool:
-    if pattern.startswith("*."):
-        return domain.endswith(pattern[1:]) and len(domain) > len(pattern) - 1
-    return domain == pattern
-
-
-PeerMatcher = Union[AnyPeer, PodPeer, IPBlockPeer, DomainPeer, NodesPeer]
+PeerMatcher = Union[AnyPeer, PodPeer, IPBlockPeer, DomainPeer, AnyNamePeer, NodesPeer]
 
 
 def pod_part(selector: Optional[LabelSelector]) -> PodMatcher:
     return AllPods() if selector is None or selector.is_empty else PodsByLabel(selector)
+
+
+def any_name_peer(blocks, origin: Optional[RuleRef], deny: bool = False) -> Optional[AnyNamePeer]:
+    """The ``AnyNamePeer`` a rule with these address blocks adds, or None.
+
+    An allow matches a name when its blocks admit every IPv4 or every IPv6 address (the name may
+    resolve there); a deny only when they cover every address of both families, since a name
+    denied for one family may still be reached over the other.
+    """
+    families = covered_families(blocks)
+    if deny and families != {4, 6}:
+        return None
+    if not families:
+        return None
+    which = " and ".join(f"every IPv{v} address" for v in sorted(families))
+    cidrs = ", ".join(b.describe() for b in blocks)
+    return AnyNamePeer(f"{cidrs} {'denies' if deny else 'admits'} {which}", origin)

@@ -1,7 +1,8 @@
 """The rules of the ai-netguard policy pack, one module each; importable without starting the pack."""
 
-from . import (egress_allowlist, encryption_in_transit, mesh_declared, mesh_principals, namespace_default_deny,
-               namespace_pod_security, no_allow_all, role_isolation, trust_tier_guardrails, workload_identity)
+from . import (connection_logging, egress_allowlist, encryption_in_transit, mesh_declared, mesh_principals,
+               namespace_default_deny, namespace_pod_security, no_allow_all, role_isolation, trust_tier_guardrails,
+               workload_identity)
 
 POLICIES = [
     namespace_default_deny.POLICY,
@@ -14,4 +15,5 @@ POLICIES = [
     encryption_in_transit.POLICY,
     mesh_principals.POLICY,
     mesh_declared.POLICY,
+    connection_logging.POLICY,
 ]

@@ -4,7 +4,8 @@ Why: egress to the internet is how data leaves. Each block a policy opens, minus
 lie inside `allowedEgressCidrs`, and each domain inside `allowedEgressDomains`; the stack check
 adds what no single resource shows: all the blocks that apply to one workload together must not
 open a whole address family (0.0.0.0/0 written as 0.0.0.0/1 plus 128.0.0.0/1, or spread over
-several policies) unless 0.0.0.0/0 or ::/0 is itself listed.
+several policies) unless 0.0.0.0/0 or ::/0 is itself listed; and a domain that the stack's domain
+rules name must be reachable only by the workloads whose own domain rules name it (domain_reach.py).
 
 The defaults allow only the IETF documentation ranges and names (RFC 5737, RFC 3849, RFC 2606),
 which route nowhere: a real organisation lists its own destinations in the pack config.
@@ -19,7 +20,7 @@ from pulumi_policy import EnforcementLevel
 
 from netguard.model import EGRESS
 
-from . import config, egress_destinations, stack_model
+from . import config, domain_reach, egress_destinations, stack_model
 from .cidrset import AddressSet
 from .dual_policy import ResourceAndStackValidationPolicy
 from .inputs import resource_objects, stack_objects
@@ -112,19 +113,19 @@ def _check_domain(obj: KubeObject, destination: egress_destinations.Destination,
 def check_stack(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
     listed = {str(cidr).strip() for cidr in settings["allowedEgressCidrs"]}
-    if all(family in listed for family in _WHOLE_FAMILIES):
-        return
     problem = config_problem(NAME, settings)
     if problem:
         yield Violation(problem)
         return
     models = stack_model.build_all(stack_objects(args), settings)
     for model in models:
-        for violation in _check_cluster(model, listed, settings):
+        for violation in (*_check_cluster(model, listed, settings), *domain_reach.undeclared(model)):
             yield Violation(in_cluster(models, model, violation.message), violation.urn)
 
 
 def _check_cluster(model: stack_model.StackModel, listed: set, settings: dict) -> Iterator[Violation]:
+    if all(family in listed for family in _WHOLE_FAMILIES):
+        return  # every address is approved: no block can open too much
     for item in model.left_out:
         if item.unknown and not settings[config.FAIL_ON_UNKNOWN]:
             continue

@@ -20,9 +20,16 @@ from typing import Iterable
 
 from .objects import KubeObject
 
+# Cilium's own policies, L3/L4 (policies/netguard/cilium/): read by the engine's loader itself.
+CILIUM_POLICY_KINDS: frozenset[tuple[str, str, str]] = frozenset({
+    ("cilium.io", "v2", "CiliumNetworkPolicy"),
+    ("cilium.io", "v2", "CiliumClusterwideNetworkPolicy"),
+})
+
 # (API group, version, kind) of the policies the engine evaluates.
 MODELLED_POLICY_KINDS: frozenset[tuple[str, str, str]] = frozenset({
     ("networking.k8s.io", "v1", "NetworkPolicy"),
+    *CILIUM_POLICY_KINDS,
     # The cluster tiers (netguard/tiers/): the versions the engine reads.
     ("policy.networking.k8s.io", "v1alpha2", "ClusterNetworkPolicy"),
     ("policy.networking.k8s.io", "v1alpha1", "AdminNetworkPolicy"),
@@ -77,6 +84,10 @@ def kind_name(obj: KubeObject) -> str:
 
 def is_modelled_policy(obj: KubeObject) -> bool:
     return (obj.group, obj.version, obj.kind) in MODELLED_POLICY_KINDS
+
+
+def is_cilium_policy(obj: KubeObject) -> bool:
+    return (obj.group, obj.version, obj.kind) in CILIUM_POLICY_KINDS
 
 
 def is_inert_policy(obj: KubeObject) -> bool:

@@ -51,6 +51,7 @@ def check(args: Any) -> Iterator[Violation]:
 
 def _check_one(obj: KubeObject, args: Any) -> Iterator[Violation]:
     if obj is None or not (network_policies.is_network_policy(obj) or stack_model.is_tier_policy(obj)
+                           or kinds.is_cilium_policy(obj)
                            or kinds.allows_traffic_unmodelled(obj)):
         return
     settings = config.values(CONFIG, args.get_config())

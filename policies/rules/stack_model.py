@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from netguard.analysis import Analyzer
 from netguard.errors import Location, NetguardInputError
+from netguard.cilium.peers import CiliumEndpoints
 from netguard.loader import build_cluster
 from netguard.mesh.parse import is_mesh_manifest
 from netguard.model import Cluster, Endpoint
@@ -129,10 +130,10 @@ def _runs_pods(obj: KubeObject) -> bool:
 def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: bool) -> StackModel:
     reviewed = settings.get(config.REVIEWED_KINDS) or []
     left_out: list[LeftOut] = []
-    namespaces, policies, workloads, mesh_policies = [], [], [], []
+    namespaces, policies, workloads, mesh_policies, cilium = [], [], [], [], []
     # A ServiceAccount decides verdicts only where an AuthorizationPolicy can name principals.
     accounts_decide = any(o.kind == "AuthorizationPolicy" and is_mesh_policy(o) for o in objects)
-    policy_ids: set[str] = set()
+    policy_ids: set[tuple[str, str]] = set()
     tier_objects: list[KubeObject] = []  # ClusterNetworkPolicy, AdminNetworkPolicy, ...: cluster-scoped
     tier_ids: set[tuple] = set()
     namespace_names: set = set()
@@ -158,23 +159,26 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
             tier_objects.append(obj)
             tier_ids.add((obj.kind, obj.name))
         elif kinds.is_modelled_policy(obj):
-            if obj.identity in policy_ids:
-                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate NetworkPolicy {obj.identity} (two resources "
+            if (obj.kind, obj.identity) in policy_ids:
+                left_out.append(LeftOut(obj, f"{obj.ref}: duplicate {obj.kind} {obj.identity} (two resources "
                                         "declare it; one would overwrite the other)", unknown=False, why=MALFORMED))
                 continue
-            policies.append(obj)
-            policy_ids.add(obj.identity)
+            (cilium if kinds.is_cilium_policy(obj) else policies).append(obj)
+            policy_ids.add((obj.kind, obj.identity))
         elif is_mesh_policy(obj):
             mesh_policies.append(obj)
         elif pod_templates.runs_pods(obj):
             workloads.append(obj)
     parsed = [network_policies.parse(obj) for obj in policies]
+    cilium_manifests = [(obj.urn, obj.manifest()) for obj in cilium]
     vocabulary = Vocabulary.of([
         *(s for p in parsed for s in (p.pod_selector, *(peer.pod_selector for rule in (*p.ingress, *p.egress)
                                                         for peer in rule.peers or () if peer.pod_selector))),
         *_tier_pod_selectors(tier_objects),
+        *cilium_selectors(build_cluster(cilium_manifests).cilium_policies),
     ])
     manifests: list[tuple[str, dict]] = [(obj.urn, obj.manifest()) for obj in namespaces + mesh_policies]
+    manifests += cilium_manifests
     manifests += [(obj.urn, obj.manifest()) for obj in tier_objects]
     origins: dict[str, Origin] = {}
     named_ports_unknown = []
@@ -201,7 +205,7 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
             origins[f"{namespace}/{pod_name}"] = Origin(None, "")
     declared = {obj.name for obj in namespaces}
     mentioned = {namespace for _, m in manifests if (namespace := m["metadata"].get("namespace"))}
-    mentioned |= {obj.namespace for obj in policies}
+    mentioned |= {obj.namespace for obj in policies} | {obj.namespace for obj in cilium if obj.namespace}
     unknowns = Unknowns(frozenset(mentioned - declared) | _unknown_namespaces(left_out), pod_networks(settings))
     cluster = build_cluster(manifests)
     cluster = replace(cluster, policies=tuple(sorted((unknowns.widen(p) for p in parsed), key=lambda p: p.id)))
@@ -211,6 +215,16 @@ def _build(name: str, objects: list[KubeObject], settings: dict, with_new_pods: 
             left_out.append(LeftOut(obj, "its serving runtime's containers (and their named ports) are not in "
                                     "the stack", unknown=False, why=UNMODELLED))
     return StackModel(cluster, Analyzer(cluster), tuple(objects), tuple(left_out), origins, name)
+
+
+def cilium_selectors(specs) -> list:
+    """The pod selectors of Cilium specs (targets and endpoint peers), so witnesses tell them apart."""
+    out = []
+    for spec in specs:
+        out.append(spec.target.selector)
+        for rules in (*spec.allow.values(), *spec.deny.values()):
+            out += [p.selector for rule in rules for p in rule.peers if isinstance(p, CiliumEndpoints)]
+    return out
 
 
 def is_tier_policy(obj: KubeObject) -> bool:
@@ -298,7 +312,7 @@ def _complaint(obj: KubeObject) -> Optional[str]:
     """The engine's complaint about an object, naming its field; None when it is well formed."""
     if not pod_templates.runs_pods(obj):
         try:
-            if kinds.is_modelled_policy(obj) and not is_tier_policy(obj):
+            if kinds.is_modelled_policy(obj) and not is_tier_policy(obj) and not kinds.is_cilium_policy(obj):
                 network_policies.parse(obj)
             else:
                 build_cluster([(obj.urn, obj.manifest())])  # the engine reads the built-in kinds itself

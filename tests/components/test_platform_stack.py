@@ -38,6 +38,8 @@ def test_reference_stack_builds_every_kind_it_declares(reference_run):
         # the Baseline default-deny (components/guardrails.py)
         "netguard:index:AiGuardrails": 1,
         "kubernetes:policy.networking.k8s.io/v1alpha2:ClusterNetworkPolicy": 2 + 4 + 6 + 6 + 1,
+        "netguard:index:AiDomainEgress": 1, "kubernetes:cilium.io/v2:CiliumNetworkPolicy": 1,
+        "netguard:index:AiConnectionLogging": 1, "kubernetes:core/v1:ConfigMap": 1,
         # the Istio layer (mesh: {provider: istio, mode: sidecar}): per namespace STRICT and allow-nothing,
         # one ALLOW per flow and per metrics target
         "kubernetes:security.istio.io/v1:PeerAuthentication": 6,
@@ -48,7 +50,8 @@ def test_reference_stack_builds_every_kind_it_declares(reference_run):
 def test_outputs_summarise_namespaces_workloads_and_policies_per_layer(reference_run):
     outputs = reference_run.outputs
 
-    assert outputs["policies"] == {"baseline": 6, "platform": 11, "flow": 16, "egress": 1, "mesh": 12 + 8 + 5}
+    assert outputs["policies"] == {"baseline": 6, "platform": 11, "flow": 16, "egress": 2, "logging": 1,
+                                   "mesh": 12 + 8 + 5}
     assert outputs["namespaces"] == sorted(ns["name"] for ns in reference_platform()["namespaces"])
     assert "ai-data/vector-db" in outputs["workloads"] and len(outputs["workloads"]) == 9
 

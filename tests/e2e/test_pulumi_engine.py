@@ -190,6 +190,20 @@ def test_dev_stack_up_renders_the_cluster_guardrails(rendered: Path):
     assert "netguard-guardrail-default-deny" in {d["metadata"]["name"] for d in guardrails}
 
 
+def test_dev_stack_renders_domains_and_logging_through_cilium(rendered: Path, dev_stack: Workspace):
+    docs = [doc for p in rendered.rglob("*.yaml") for doc in yaml.safe_load_all(p.read_text()) if doc]
+    assert {(d["kind"], d["metadata"]["labels"]["netguard.io/layer"]) for d in docs
+            if d["kind"] in ("CiliumNetworkPolicy", "ConfigMap") and "labels" in d["metadata"]} >= {
+        ("CiliumNetworkPolicy", "egress"), ("ConfigMap", "logging")}
+    done = subprocess.run(
+        ["netguard", "reach", str(rendered), "--external", "models.example.com", "--probe", "443/TCP", "--format", "json"],
+        env=dev_stack.env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    reaching = {a["from"] for a in json.loads(done.stdout)["allowed"] if a["to"] == "external/models.example.com"}
+    assert reaching == {"ai-training/finetune"}  # exactly the workload that declared the domain
+
+
 @pytest.fixture(scope="module")
 def reach(rendered: Path, dev_stack: Workspace) -> set[tuple[str, str, int, str]]:
     done = subprocess.run(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 
+import re
+
 import pytest
 
 from netguard.errors import NetguardInputError
@@ -164,9 +166,22 @@ def test_a_missing_path():
         load_paths(["no-such-dir"])
 
 
-def test_bad_external_address():
-    with pytest.raises(NetguardInputError, match="--external: 'example.com' is not a valid IPv4 or IPv6 address"):
-        build_cluster([], externals=["example.com"])
+@pytest.mark.parametrize("value, message", [
+    ("10.0.0.256", "'10.0.0.256' is not a valid IPv4 or IPv6 address"),
+    ("2001:db8::zz", "'2001:db8::zz' is not a valid IPv4 or IPv6 address"),
+    ("exa mple.com", "'exa mple.com' is neither an IPv4 or IPv6 address nor a DNS name"),
+    ("-bad.example.com", "is neither an IPv4 or IPv6 address nor a DNS name"),
+    ("a..example.com", "is neither an IPv4 or IPv6 address nor a DNS name"),
+])
+def test_bad_external_address(value, message):
+    with pytest.raises(NetguardInputError, match=f"--external: .*{re.escape(message)}"):
+        build_cluster([], externals=[value])
+
+
+def test_an_external_name_is_an_endpoint_with_unknown_addresses():
+    cluster = build_cluster([], externals=["Models.Example.COM."])
+    (endpoint,) = cluster.endpoints
+    assert (endpoint.id, endpoint.domain, endpoint.ip) == ("external/models.example.com", "models.example.com", None)
 
 
 def test_an_external_address_may_not_take_a_pods_id():
@@ -181,7 +196,7 @@ def test_errors_survive_pickling():
     assert str(again) == str(error) and again.field == error.field
 
 
-@pytest.mark.parametrize("address", ["fe80::1%eth0", "10.0.0.0/8", "example.com", "", "1.2.3"])
+@pytest.mark.parametrize("address", ["fe80::1%eth0", "10.0.0.0/8", "", "1.2.3"])
 def test_an_external_address_is_one_plain_ip(address):
     with pytest.raises(NetguardInputError) as caught:
         build_cluster([], externals=[address])

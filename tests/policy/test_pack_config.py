@@ -21,7 +21,7 @@ def test_every_rule_but_pod_security_is_mandatory_by_default():
         "trust-tier-guardrails": EnforcementLevel.MANDATORY,
         "workload-identity": EnforcementLevel.MANDATORY, "namespace-pod-security": EnforcementLevel.ADVISORY,
         "encryption-in-transit": EnforcementLevel.MANDATORY, "mesh-principals": EnforcementLevel.MANDATORY,
-        "mesh-declared": EnforcementLevel.ADVISORY}
+        "mesh-declared": EnforcementLevel.ADVISORY, "connection-logging": EnforcementLevel.ADVISORY}
 
 
 def test_every_config_property_has_a_default_and_a_description():

@@ -217,6 +217,33 @@ def test_an_output_inside_a_cilium_entity_list_fails_closed():
     assert violations(m.base_stack() + [known], reviewed("cilium.io/*")) == {}
 
 
+def _cilium(kind, ns, **spec):
+    metadata = {"name": f"open-{ns or 'all'}", **({"namespace": ns} if ns else {})}
+    return {"apiVersion": "cilium.io/v2", "kind": kind, "metadata": metadata, "spec": {"endpointSelector": {}, **spec}}
+
+
+OPEN = {"no-allow-all": {"exceptions": ["open-*", "*/open-*"]}}
+
+
+@pytest.mark.parametrize("objects", [
+    [_cilium("CiliumClusterwideNetworkPolicy", None, ingress=[{"fromEntities": ["cluster"]}],
+             egress=[{"toEntities": ["cluster"]}])],
+    [_cilium("CiliumNetworkPolicy", "ai-training", ingress=[{"fromEntities": ["cluster"]}]),
+     _cilium("CiliumNetworkPolicy", "ai-serving", egress=[{"toEntities": ["cluster"]}])],
+])
+def test_cilium_policies_are_evaluated_by_the_engine_not_left_out(objects):
+    found = violations(m.base_stack() + objects, OPEN)
+    # Cilium unites allows with the NetworkPolicies: inference now reaches training
+    assert "inference ai-serving/llm can reach training ai-training/trainer" in messages(found, "role-isolation")
+    assert "may allow traffic the pack does not model" not in messages(found, "role-isolation")
+
+
+def test_a_cilium_deny_only_takes_away():
+    deny = _cilium("CiliumClusterwideNetworkPolicy", None, enableDefaultDeny={"ingress": False, "egress": False},
+                   ingressDeny=[{"fromEntities": ["world"]}])
+    assert violations(m.base_stack() + [deny]) == {}
+
+
 def test_a_malformed_workload_is_reported_by_every_rule_that_needs_it():
     broken = m.deployment("ai-training", "trainer2", "training", ports=(70000,))
     found = violations(m.base_stack() + [broken])
@@ -231,8 +258,6 @@ UNMODELLED_POLICIES = [
     # The engine models the tier APIs' served versions (tests/policy/test_tier_rules.py); others fail closed.
     ("policy.networking.k8s.io/v1alpha3", "ClusterNetworkPolicy", None),
     ("policy.networking.k8s.io/v1beta1", "AdminNetworkPolicy", None),
-    ("cilium.io/v2", "CiliumNetworkPolicy", "ai-serving"),
-    ("cilium.io/v2", "CiliumClusterwideNetworkPolicy", None),
     ("projectcalico.org/v3", "NetworkPolicy", "ai-serving"),
     ("projectcalico.org/v3", "GlobalNetworkPolicy", None),
     ("projectcalico.org/v3", "NetworkSet", "ai-serving"),

@@ -14,6 +14,7 @@ from typing import Callable, Optional, TypeVar
 
 from ..model import EGRESS, INGRESS
 from ..peers import AllPods, DomainPeer, IPBlockPeer, NamespacesByLabel, NodesPeer, PeerMatcher, PodPeer, RuleRef, pod_part
+from ..compile import with_name_peer
 from ..ports import PortMatcher, describe_ports
 from .model import ACCEPT, ADMIN, ADMIN_NETWORK_POLICY, BASELINE, DENY, PASS, TierPeer, TierPolicy, TierRule
 
@@ -118,7 +119,9 @@ def _rules(policy: TierPolicy, direction: str) -> tuple[CompiledTierRule, ...]:
 
 
 def _rule(rule: TierRule, origin: RuleRef) -> CompiledTierRule:
-    peers = tuple(m for p in rule.peers for m in _peer(p, origin))
+    # A name's addresses are unknown: Accept and Pass take it when it may resolve into their
+    # networks, Deny only when every address of both families is denied.
+    peers = with_name_peer(tuple(m for p in rule.peers for m in _peer(p, origin)), origin, rule.action == DENY)
     return CompiledTierRule(origin, rule.name, rule.action, peers, rule.ports)
 
 
