@@ -22,9 +22,11 @@ def rule(ports) -> CompiledTierRule:
 @given(ENTRIES, PROTOCOLS, st.integers(1, 230))
 def test_a_probe_is_admitted_exactly_when_one_numbered_entry_covers_it(entries, protocol, port):
     scanned = any(isinstance(m, PortRange) and m.protocol == protocol and m.first <= port <= m.last for m in entries)
-    assert _RulePorts(rule(entries)).admits_number(port, protocol) == scanned
+    assert _RulePorts(rule(entries).ports).admits_number(port, protocol) == scanned
 
 
 def test_names_are_kept_per_protocol_once_each():
-    ports = _RulePorts(rule([NamedPort("TCP", "web"), NamedPort("UDP", "dns"), NamedPort("TCP", "web")]))
+    ports = _RulePorts(rule([NamedPort("TCP", "web"), NamedPort("UDP", "dns"), NamedPort("TCP", "web")]).ports)
     assert ports.names == {"TCP": ("web",), "UDP": ("dns",)} and not ports.admits_number(53, "UDP")
+    assert ports.may_admit(53, "UDP") and not ports.may_admit(53, "SCTP")  # a name may resolve to any number
+    assert _RulePorts(None).may_admit(7, "SCTP")

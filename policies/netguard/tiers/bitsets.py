@@ -15,24 +15,29 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 from ..bitsets import Universe
 from ..classes import iter_bits
 from ..model import EGRESS, INGRESS
-from ..ports import NamedPort, PortRange, PortSet
+from ..ports import NamedPort, PortMatcher, PortRange, PortSet
 from .compile import CompiledTierPolicy, CompiledTierRule, CompiledTiers, split_by_api
 from .evaluate import ACROSS_API_VERSIONS, SAME_PRIORITY, ambiguity
 from .model import ACCEPT, DENY, PASS
 
 
 class _RulePorts:
-    """A rule's port entries by protocol: numbered ranges merged into sorted disjoint spans, and names."""
+    """Port entries by protocol: numbered ranges merged into sorted disjoint spans, and names.
 
-    def __init__(self, rule: CompiledTierRule) -> None:
+    Those of one rule, or of all a policy's rules of one direction (a probe skips the policies
+    that cannot match it); ``None`` is every port of every protocol.
+    """
+
+    def __init__(self, ports: Optional[Iterable[PortMatcher]]) -> None:
+        self.every = ports is None
         ranges: dict[str, list[tuple[int, int]]] = {}
         names: dict[str, dict[str, None]] = {}
-        for m in rule.ports or ():
+        for m in ports or ():
             if isinstance(m, PortRange):
                 ranges.setdefault(m.protocol, []).append((m.first, m.last))
             elif isinstance(m, NamedPort):
@@ -48,6 +53,15 @@ class _RulePorts:
         i = bisect_right(self.starts[protocol], port) - 1
         return i >= 0 and port <= spans[i][1]
 
+    def may_admit(self, port: int, protocol: str) -> bool:
+        """False only when no entry can admit the port (a name might resolve to it)."""
+        return self.every or protocol in self.names or self.admits_number(port, protocol)
+
+
+def _all_ports(rules: Iterable[CompiledTierRule]) -> _RulePorts:
+    rules = tuple(rules)
+    return _RulePorts(None if any(r.ports is None for r in rules) else [m for r in rules for m in r.ports])
+
 
 _Rule = tuple[CompiledTierRule, int, _RulePorts]  # a rule, its peer classes, its ports
 
@@ -58,9 +72,14 @@ class _PolicyBits:
     selected: int
     ingress: tuple[_Rule, ...]
     egress: tuple[_Rule, ...]
+    ingress_ports: _RulePorts
+    egress_ports: _RulePorts
 
     def rules(self, direction: str) -> tuple[_Rule, ...]:
         return self.ingress if direction == INGRESS else self.egress
+
+    def may_match(self, direction: str, port: int, protocol: str) -> bool:
+        return (self.ingress_ports if direction == INGRESS else self.egress_ports).may_admit(port, protocol)
 
 
 class TierBits:
@@ -79,10 +98,11 @@ class TierBits:
                 peers = 0
                 for m in rule.peers:
                     peers |= u.peer_bits(m)
-                out.append((rule, peers, _RulePorts(rule)))
+                out.append((rule, peers, _RulePorts(rule.ports)))
             return tuple(out)
 
-        return _PolicyBits(policy, u.peer_bits(policy.subject), rules(INGRESS), rules(EGRESS))
+        return _PolicyBits(policy, u.peer_bits(policy.subject), rules(INGRESS), rules(EGRESS),
+                           _all_ports(policy.ingress), _all_ports(policy.egress))
 
     def sides(self, direction: str, np_sets: Mapping[int, int], port: int, protocol: str) -> Mapping[int, int]:
         """Subject class -> the peer classes its side allows, for every class a tier or NetworkPolicy constrains.
@@ -159,7 +179,8 @@ class TierBits:
         settled: dict[int, int],
         denied: Optional[dict[int, int]] = None,
     ) -> None:
-        found = [(p, self._policy(p, direction, port, protocol, open_peers, initially_open)) for p in group]
+        found = [(p, self._policy(p, direction, port, protocol, open_peers, initially_open))
+                 for p in group if p.may_match(direction, port, protocol)]
         if len(found) > 1:
             self._check_unambiguous(found, direction, port, protocol)
         for _, decided in found:
@@ -206,7 +227,7 @@ class TierBits:
     def _probe(self, rule: CompiledTierRule, peers: int, ports: _RulePorts, direction: str, port: int, protocol: str):
         """(action, peer classes, subject classes) of a rule for one probe, or None when it cannot match."""
         everyone = self.universe.everyone
-        if rule.ports is None or ports.admits_number(port, protocol):
+        if ports.every or ports.admits_number(port, protocol):
             return (rule.action, peers, everyone) if peers else None
         named = 0  # classes on which one of the rule's port names resolves to port/protocol
         for name in ports.names.get(protocol, ()):
