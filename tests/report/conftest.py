@@ -1,7 +1,8 @@
-"""Shared fixtures of the report, diff and audit tests: the platform manifests and a CLI runner."""
+"""Shared fixtures of the report, diff and audit tests: a CLI runner (paths: report_paths.py)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -9,11 +10,8 @@ import pytest
 
 from netguard.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
-GOLDEN = Path(__file__).parent / "golden"
-PLATFORM = FIXTURES / "platform"
-PLATFORM_NEW = FIXTURES / "platform-new"
-PLATFORM_EQUIVALENT = FIXTURES / "platform-equivalent"
+# The engine's hypothesis strategies import each other by module name (tests/engine on the path).
+sys.path.append(str(Path(__file__).parents[1] / "engine"))
 
 
 @pytest.fixture
@@ -24,13 +22,3 @@ def netguard(capsys) -> Callable[..., tuple[int, str, str]]:
         out = capsys.readouterr()
         return code, out.out, out.err
     return run
-
-
-def golden(name: str, text: str) -> str:
-    """The golden file's text; NETGUARD_UPDATE_GOLDEN=1 rewrites it from ``text`` first."""
-    import os
-
-    path = GOLDEN / name
-    if os.environ.get("NETGUARD_UPDATE_GOLDEN") == "1":
-        path.write_text(text)
-    return path.read_text()

@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 import yaml
 
-from conftest import PLATFORM
+from report_paths import PLATFORM
 from netguard.audit.hubble import BadRecord, parse_line
 from netguard.audit.observed import read_flows
 

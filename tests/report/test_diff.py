@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import PLATFORM, PLATFORM_EQUIVALENT, PLATFORM_NEW, golden
+from report_paths import PLATFORM, PLATFORM_EQUIVALENT, PLATFORM_NEW, golden
 from engine.world_strategies import network_policies, worlds
 from netguard.commands import with_address_ranges
 from netguard.diff.compare import compare

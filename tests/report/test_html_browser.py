@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import PLATFORM
+from report_paths import PLATFORM
 
 CHROMIUM = os.environ.get("NETGUARD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import PLATFORM, golden
+from report_paths import PLATFORM, golden
 from netguard.commands import with_address_ranges
 from netguard.loader import build_cluster, load_paths
 from netguard.ports import PortSet
