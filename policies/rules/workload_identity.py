@@ -11,12 +11,13 @@ from __future__ import annotations
 import fnmatch
 from typing import Any, Iterator
 
-from pulumi_policy import EnforcementLevel, ResourceValidationPolicy
+from pulumi_policy import EnforcementLevel
 
 from netguard import labels
 
-from . import config, pod_templates
-from .inputs import resource_objects
+from . import config, legacy_tokens, pod_templates
+from .dual_policy import ResourceAndStackValidationPolicy
+from .inputs import resource_objects, stack_objects
 from .objects import KubeObject
 from .props import UNKNOWN
 from .reporting import Violation, guarded, unknown_message
@@ -136,6 +137,12 @@ def _check_projected_tokens(obj: KubeObject, spec: dict, field) -> Iterator[Viol
                     f"it, or allow this workload in {NAME}'s allowTokenAutomount config")
 
 
+def check_stack(args: Any) -> Iterator[Violation]:
+    """Pods that read a legacy token Secret: only the Secret, elsewhere in the stack, shows its type."""
+    settings = config.values(CONFIG, args.get_config())
+    yield from legacy_tokens.violations(stack_objects(args), lambda obj: _automount_allowed(obj, settings), NAME)
+
+
 def _automount_allowed(obj: KubeObject, settings: dict) -> bool:
     return any(fnmatch.fnmatchcase(obj.identity, pattern) for pattern in settings["allowTokenAutomount"])
 
@@ -156,11 +163,12 @@ def _check_host_networking(obj: KubeObject, spec: dict, field) -> Iterator[Viola
                         f"NetworkPolicy; remove hostPort and expose it through a Service")
 
 
-POLICY = ResourceValidationPolicy(
-    name=NAME,
-    description="Pod templates carry netguard.io/role and data-class, their own service account "
-                "without an automounted token, and no hostNetwork or hostPort.",
+POLICY = ResourceAndStackValidationPolicy(
+    NAME,
+    "Pod templates carry netguard.io/role and data-class, their own service account without an "
+    "automounted token or a legacy token Secret, and no hostNetwork or hostPort.",
+    validate_resource=guarded(check),
+    validate_stack=guarded(check_stack),
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=CONFIG,
-    validate=guarded(check),
 )

@@ -98,6 +98,33 @@ def test_a_v1alpha1_baseline_and_a_v1alpha2_baseline_together_are_an_error():
     assert "cannot be ordered" in error(banp, cnp(tier="Baseline")).problem
 
 
+def anp(name, priority, **spec):
+    return {"apiVersion": V1, "kind": "AdminNetworkPolicy", "metadata": {"name": name},
+            "spec": {"priority": priority, "subject": {"namespaces": {}}, **spec}}
+
+
+def test_admin_policies_of_two_api_versions_that_decide_one_connection_differently_are_an_error_naming_both():
+    deny = cnp("new", priority=5, ingress=[{"name": "no", "action": "Deny", "from": ANY}])
+    accept = anp("old", 50, ingress=[{"name": "yes", "action": "Allow", "from": ANY}])
+    analyzer = load(pod("x", "a"), pod("y", "b"), deny, accept)
+    for ask in (lambda: analyzer.allowed("x/a", "y/b", 80, "TCP"), lambda: analyzer.matrix([(80, "TCP")])):
+        with pytest.raises(TierAmbiguityError) as caught:
+            ask()
+        assert "AdminNetworkPolicy old (Admin, priority 50)" in str(caught.value)
+        assert "ClusterNetworkPolicy new (Admin, priority 5)" in str(caught.value)
+        assert "v1alpha1" in str(caught.value) and "v1alpha2" in str(caught.value)
+
+
+def test_admin_policies_of_two_api_versions_that_agree_or_decide_apart_have_one_outcome():
+    in_y = {"namespaces": {"matchLabels": {"kubernetes.io/metadata.name": "y"}}}
+    deny = cnp("new", priority=5, ingress=[{"action": "Deny", "from": ANY}], subject=in_y)
+    also = anp("old", 50, ingress=[{"action": "Deny", "from": ANY}], subject=in_y)
+    out = anp("out", 60, egress=[{"action": "Allow", "to": ANY}])  # the egress side: no clash with an ingress Deny
+    analyzer = load(pod("x", "a"), pod("y", "b"), deny, also, out)
+    assert not analyzer.allowed("x/a", "y/b", 80, "TCP") and analyzer.allowed("y/b", "x/a", 80, "TCP")
+    assert set(analyzer.matrix([(80, "TCP")])) == {("y/b", "x/a", 80, "TCP")}
+
+
 def test_same_priority_policies_that_decide_one_connection_differently_are_an_error_naming_both():
     accept = cnp("a", ingress=[{"name": "in", "action": "Accept", "from": ANY}])
     deny = cnp("b", ingress=[{"name": "out", "action": "Deny", "from": ANY}])

@@ -122,8 +122,6 @@ LEGACY_TOKEN = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/ser
                              "annotations": {"kubernetes.io/service-account.name": "trainer"}}}
 
 
-@pytest.mark.xfail(strict=True, reason="a Secret of type kubernetes.io/service-account-token (a long-lived token) "
-                                       "mounted as a volume is a token mount; workload-identity reads only the pod template")
 def test_a_legacy_service_account_token_secret_is_a_token_mount():
     plain = {**LEGACY_TOKEN, "type": "Opaque", "metadata": {"name": "trainer-token", "namespace": "ai-training"}}
     mounted = trainer_with(volumes=[{"name": "token", "secret": {"secretName": "trainer-token"}}])
@@ -213,9 +211,6 @@ def test_a_patch_that_opens_training_is_checked_even_when_unknowns_are_deferred(
     assert "role-isolation" not in by_policy(run(m.resources(m.base_stack() + [egress]) + [patch], reviewed))
 
 
-@pytest.mark.xfail(strict=True, reason="the Admin tier orders v1alpha1 AdminNetworkPolicies and v1alpha2 Admin "
-                                       "ClusterNetworkPolicies in one priority space, which no API defines (the "
-                                       "Baseline tier refuses the same mix)")
 def test_admin_policies_of_the_two_api_versions_cannot_be_ordered():
     deny = {"apiVersion": f"{TIERS}/v1alpha2", "kind": "ClusterNetworkPolicy", "metadata": {"name": "guard"},
             "spec": {"tier": "Admin", "priority": 5, "subject": TRAINING,

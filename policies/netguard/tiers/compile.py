@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Optional
+from typing import Callable, Optional, TypeVar
 
 from ..model import EGRESS, INGRESS
 from ..peers import AllPods, DomainPeer, IPBlockPeer, NamespacesByLabel, NodesPeer, PeerMatcher, PodPeer, RuleRef, pod_part
 from ..compile import with_name_peer
 from ..ports import PortMatcher, describe_ports
-from .model import ACCEPT, ADMIN, BASELINE, DENY, PASS, TierPeer, TierPolicy, TierRule
+from .model import ACCEPT, ADMIN, ADMIN_NETWORK_POLICY, BASELINE, DENY, PASS, TierPeer, TierPolicy, TierRule
 
 VERBS = {ACCEPT: "accepts", DENY: "denies", PASS: "passes"}
 
@@ -75,6 +75,20 @@ class CompiledTiers:
 
     def all(self) -> tuple[CompiledTierPolicy, ...]:
         return tuple(p for group in self.admin + self.baseline for p in group)
+
+
+P = TypeVar("P")
+
+
+def split_by_api(groups: tuple[tuple[P, ...], ...], policy_of: Callable[[P], TierPolicy]):
+    """The Admin groups of v1alpha1 AdminNetworkPolicies and of v1alpha2 ClusterNetworkPolicies, when
+    both exist (else None): the API defines no order between the two, so each alone must decide alike."""
+    def only(old: bool) -> tuple[tuple[P, ...], ...]:
+        picked = (tuple(p for p in g if (policy_of(p).kind == ADMIN_NETWORK_POLICY) == old) for g in groups)
+        return tuple(g for g in picked if g)
+
+    old, new = only(True), only(False)
+    return (old, new) if old and new else None
 
 
 def compile_tiers(policies: tuple[TierPolicy, ...]) -> CompiledTiers:

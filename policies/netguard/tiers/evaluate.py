@@ -10,6 +10,8 @@ For the subject's side (the destination's ingress, the source's egress) and one 
    no rule matches is allowed.
 Two policies of one tier with the same priority that decide one connection differently are
 ambiguous under the API (an implementation may apply either): a ``TierAmbiguityError`` naming both.
+So are a v1alpha1 AdminNetworkPolicy and a v1alpha2 Admin ClusterNetworkPolicy that decide one
+connection differently when each API's policies are evaluated alone: no API orders one before the other.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from typing import Optional
 from ..errors import NetguardInputError
 from ..model import INGRESS, Cluster, Endpoint
 from ..ports import PortSet, ports_admitted
-from .compile import VERBS, CompiledTierPolicy, CompiledTierRule, CompiledTiers
+from .compile import VERBS, CompiledTierPolicy, CompiledTierRule, CompiledTiers, split_by_api
 from .model import ACCEPT, ADMIN, DENY, PASS
 
 
 class TierAmbiguityError(NetguardInputError):
-    """Two same-tier, same-priority policies decide one connection differently."""
+    """Two same-tier policies that no defined order separates decide one connection differently."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ def evaluate_tiers(
     """``np_isolated``/``np_ports``: the NetworkPolicy tier's answer for this side (``SideVerdict``)."""
     if subject.external:
         return None  # outside the cluster: no policy applies to it
+    by_api = split_by_api(tiers.admin, lambda p: p.policy)
+    if by_api:
+        _check_one_order(by_api, _Scope(cluster, direction, subject, peer, protocol))
     scope = _Scope(cluster, direction, subject, peer, protocol)
     decisions: list[TierDecision] = []
     open_ports = PortSet.everything()
@@ -91,6 +96,23 @@ def evaluate_tiers(
         baseline_denied = _union(d.ports for d in decisions if d.action == DENY) - denied
         ports = accepted | (undecided - baseline_denied)
     return TieredSide(tuple(decisions), np_isolated, undecided, ports, tuple(scope.unmodelled))
+
+
+def _check_one_order(by_api, scope: "_Scope") -> None:
+    """Each API's Admin policies alone: where their first decisions differ, the outcome is the unknown order's."""
+    decided = []
+    for groups in by_api:
+        decisions: list[TierDecision] = []
+        open_ports = PortSet.everything()
+        for group in groups:
+            open_ports = scope.group(group, open_ports, decisions)
+        decided.append(decisions)
+    for a in decided[0]:
+        for b in decided[1]:
+            clash = a.ports & b.ports
+            if a.action != b.action and not clash.is_empty():
+                raise ambiguity((a.policy, a.rule), (b.policy, b.rule), scope.direction, scope.subject, scope.peer,
+                                f"{clash.describe()}/{scope.protocol}", why=ACROSS_API_VERSIONS)
 
 
 class _Scope:
@@ -141,6 +163,12 @@ class _Scope:
                             )
 
 
+SAME_PRIORITY = ("policies of one tier with the same priority are applied in no defined order; "
+                 "give them different priorities", "spec.priority")
+ACROSS_API_VERSIONS = ("the API defines no order between v1alpha1 AdminNetworkPolicies and v1alpha2 Admin-tier "
+                       "ClusterNetworkPolicies; keep one API", "apiVersion")
+
+
 def ambiguity(
     a: tuple[CompiledTierPolicy, CompiledTierRule],
     b: tuple[CompiledTierPolicy, CompiledTierRule],
@@ -148,14 +176,14 @@ def ambiguity(
     subject: Endpoint,
     peer: Endpoint,
     on: str,
+    why: str = SAME_PRIORITY,
 ) -> TierAmbiguityError:
     source, destination = (peer, subject) if direction == INGRESS else (subject, peer)
     (pa, ra), (pb, rb) = a, b
     return TierAmbiguityError(
         f"{pa.label} {ra.title} {VERBS[ra.action]} and {pb.label} {rb.title} {VERBS[rb.action]} "
-        f"{source.id} -> {destination.id} on {on} ({direction.lower()}): policies of one tier with the "
-        "same priority are applied in no defined order; give them different priorities",
-        obj=f"{pa.id}, {pb.id}", field="spec.priority",
+        f"{source.id} -> {destination.id} on {on} ({direction.lower()}): {why[0]}",
+        obj=f"{pa.id}, {pb.id}", field=why[1],
     )
 
 
