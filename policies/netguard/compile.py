@@ -26,9 +26,13 @@ class CompiledRule:
     ports: Optional[tuple[PortMatcher, ...]]  # None: every port of every protocol
 
     def describe(self) -> str:
-        word = "from" if self.origin.direction == INGRESS else "to"
-        peers = " or ".join(p.describe() for p in self.peers)
-        return f"{word} {peers} on {describe_ports(self.ports)}"
+        return describe_rule(self.origin, self.peers, self.ports)
+
+
+def describe_rule(origin: RuleRef, peers: tuple[PeerMatcher, ...], ports: Optional[tuple[PortMatcher, ...]]) -> str:
+    """How a reviewer reads a rule of any layer: `from <peers> on <ports>` (ingress) or `to ...`."""
+    word = "from" if origin.direction == INGRESS else "to"
+    return f"{word} {' or '.join(p.describe() for p in peers)} on {describe_ports(ports)}"
 
 
 @dataclass(frozen=True)

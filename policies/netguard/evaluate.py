@@ -94,19 +94,28 @@ def evaluate_side(
             continue
         if compiled.isolates(direction):
             selecting.append(compiled.id)
-        for rule in rules:
-            matched = next((p for p in rule.peers if p.matches(peer, peer_ns)), None)
-            if matched is None:
-                continue
-            ports = ports_admitted(rule.ports, protocol, destination.ports)
-            if not ports.is_empty():
-                admitting.append(Admission(
-                    compiled.id, rule.origin.index, describe_match(rule, matched, peer), ports,
-                    layer=compiled.policy.labels.get(LAYER, ""),
-                ))
+        admitting.extend(rule_admissions(
+            compiled.id, rules, peer, peer_ns, protocol, destination, layer=compiled.policy.labels.get(LAYER, "")
+        ))
     return SideVerdict(
         direction, subject.id, peer.id, protocol, bool(selecting), tuple(selecting), tuple(admitting)
     )
+
+
+def rule_admissions(
+    policy_id: str, rules: Sequence, peer: Endpoint, peer_ns: Mapping[str, str], protocol: str,
+    destination: Endpoint, layer: str = "",
+) -> list[Admission]:
+    """The rules (allows or denies alike) whose peers match ``peer``, each with the ports it covers."""
+    out = []
+    for rule in rules:
+        matched = next((p for p in rule.peers if p.matches(peer, peer_ns)), None)
+        if matched is None:
+            continue
+        ports = ports_admitted(rule.ports, protocol, destination.ports)
+        if not ports.is_empty():
+            out.append(Admission(policy_id, rule.origin.index, describe_match(rule, matched, peer), ports, layer=layer))
+    return out
 
 
 def describe_match(rule, matched, peer: Endpoint) -> str:

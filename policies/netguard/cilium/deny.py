@@ -12,9 +12,8 @@ from typing import Mapping, Sequence
 
 from ..bitsets import _named_destinations, _number_admits
 from ..classes import iter_bits
-from ..evaluate import Admission, describe_match
+from ..evaluate import Admission, rule_admissions
 from ..model import INGRESS, Cluster, Endpoint
-from ..ports import ports_admitted
 from .model import CiliumPolicy
 
 
@@ -30,13 +29,7 @@ def denials(
         rules = policy.denies(direction)
         if not rules or not policy.target.matches(subject, subject_ns):
             continue
-        for rule in rules:
-            matched = next((p for p in rule.peers if p.matches(peer, peer_ns)), None)
-            if matched is None:
-                continue
-            ports = ports_admitted(rule.ports, protocol, destination.ports)
-            if not ports.is_empty():
-                out.append(Admission(policy.id, rule.origin.index, describe_match(rule, matched, peer), ports))
+        out.extend(rule_admissions(policy.id, rules, peer, peer_ns, protocol, destination))
     return tuple(out)
 
 

@@ -14,8 +14,8 @@ from typing import Callable, Optional, TypeVar
 
 from ..model import EGRESS, INGRESS
 from ..peers import AllPods, DomainPeer, IPBlockPeer, NamespacesByLabel, NodesPeer, PeerMatcher, PodPeer, RuleRef, pod_part
-from ..compile import with_name_peer
-from ..ports import PortMatcher, describe_ports
+from ..compile import describe_rule, with_name_peer
+from ..ports import PortMatcher
 from .model import ACCEPT, ADMIN, ADMIN_NETWORK_POLICY, BASELINE, DENY, PASS, TierPeer, TierPolicy, TierRule
 
 VERBS = {ACCEPT: "accepts", DENY: "denies", PASS: "passes"}
@@ -30,9 +30,7 @@ class CompiledTierRule:
     ports: Optional[tuple[PortMatcher, ...]]  # None: every port of every protocol
 
     def describe(self) -> str:
-        word = "from" if self.origin.direction == INGRESS else "to"
-        peers = " or ".join(p.describe() for p in self.peers)
-        return f"{word} {peers} on {describe_ports(self.ports)}"
+        return describe_rule(self.origin, self.peers, self.ports)
 
     @property
     def title(self) -> str:
