@@ -18,7 +18,6 @@ from netguard.domains import is_dns_name
 from netguard.loader import external_endpoint
 from netguard.model import EGRESS
 from netguard.peers import DomainPeer
-from netguard.ports import PROTOCOLS
 
 from . import stack_model
 from .reporting import Violation

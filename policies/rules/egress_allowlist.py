@@ -23,10 +23,11 @@ from netguard.model import EGRESS
 from . import config, domain_reach, egress_destinations, stack_model
 from .cidrset import AddressSet
 from .dual_policy import ResourceAndStackValidationPolicy
-from .inputs import resource_objects, stack_objects
+from .clusters import each_cluster
+from .inputs import resource_objects
 from .objects import KubeObject
 from .props import UNKNOWN
-from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message, unknown_message
+from .reporting import Violation, guarded, left_out_message, unknown_message
 
 NAME = "egress-allowlist"
 
@@ -113,14 +114,8 @@ def _check_domain(obj: KubeObject, destination: egress_destinations.Destination,
 def check_stack(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
     listed = {str(cidr).strip() for cidr in settings["allowedEgressCidrs"]}
-    problem = config_problem(NAME, settings)
-    if problem:
-        yield Violation(problem)
-        return
-    models = stack_model.build_all(stack_objects(args), settings)
-    for model in models:
-        for violation in (*_check_cluster(model, listed, settings), *domain_reach.undeclared(model)):
-            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+    yield from each_cluster(NAME, args, settings, lambda model: (
+        *_check_cluster(model, listed, settings), *domain_reach.undeclared(model)))
 
 
 def _check_cluster(model: stack_model.StackModel, listed: set, settings: dict) -> Iterator[Violation]:

@@ -17,8 +17,8 @@ from pulumi_policy import EnforcementLevel, StackValidationPolicy
 from netguard.model import DIRECTIONS
 
 from . import config, network_policies, stack_model
-from .inputs import stack_objects
-from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message, unknown_message
+from .clusters import each_cluster
+from .reporting import Violation, guarded, left_out_message, unknown_message
 
 NAME = "namespace-default-deny"
 
@@ -29,16 +29,14 @@ _SHOWN = 5
 
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
-    problem = config_problem(NAME, settings)
-    if problem:
-        yield Violation(problem)
-        return
-    models = stack_model.build_all(stack_objects(args), settings, with_new_pods=True)
-    for model in models:
-        namespaces = model.workload_namespaces()
-        for violation in (*_unverifiable(model, namespaces, settings),
-                          *(v for ns in sorted(namespaces) for v in _check_namespace(model, ns))):
-            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+    yield from each_cluster(NAME, args, settings, lambda model: _check_cluster(model, settings), with_new_pods=True)
+
+
+def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Violation]:
+    namespaces = model.workload_namespaces()
+    yield from _unverifiable(model, namespaces, settings)
+    for namespace in sorted(namespaces):
+        yield from _check_namespace(model, namespace)
 
 
 def _unverifiable(model: stack_model.StackModel, namespaces: set[str], settings: dict) -> Iterator[Violation]:

@@ -17,8 +17,8 @@ from netguard.analysis import Analyzer
 from netguard.ports import PROTOCOLS, PortRange
 
 from . import config, stack_model
-from .inputs import stack_objects
-from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message
+from .clusters import each_cluster
+from .reporting import Violation, guarded, left_out_message
 
 NAME = "role-isolation"
 
@@ -41,14 +41,7 @@ CONFIG = config.cluster_schema({
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
     pairs = [(p.get("from"), p.get("to")) for p in settings["forbiddenRolePairs"]]
-    problem = config_problem(NAME, settings)
-    if problem:
-        yield Violation(problem)
-        return
-    models = stack_model.build_all(stack_objects(args), settings)
-    for model in models:
-        for violation in _check_cluster(model, pairs, settings):
-            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+    yield from each_cluster(NAME, args, settings, lambda model: _check_cluster(model, pairs, settings))
 
 
 def _check_cluster(model: stack_model.StackModel, pairs, settings: dict) -> Iterator[Violation]:

@@ -19,8 +19,8 @@ from pulumi_policy import EnforcementLevel, StackValidationPolicy
 from netguard import labels
 
 from . import config, stack_model
-from .inputs import stack_objects
-from .reporting import Violation, config_problem, guarded, in_cluster, left_out_message
+from .clusters import each_cluster
+from .reporting import Violation, guarded, left_out_message
 from .role_isolation import deciding_probes
 
 NAME = "trust-tier-guardrails"
@@ -45,14 +45,7 @@ _SHOWN = 10
 
 def check(args: Any) -> Iterator[Violation]:
     settings = config.values(CONFIG, args.get_config())
-    problem = config_problem(NAME, settings)
-    if problem:
-        yield Violation(problem)
-        return
-    models = stack_model.build_all(stack_objects(args), settings)
-    for model in models:
-        for violation in _check_cluster(model, settings):
-            yield Violation(in_cluster(models, model, violation.message), violation.urn)
+    yield from each_cluster(NAME, args, settings, lambda model: _check_cluster(model, settings))
 
 
 def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Violation]:

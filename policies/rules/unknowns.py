@@ -33,7 +33,7 @@ from netguard.cidr import IPBlock
 from netguard.labels import NAMESPACE_NAME
 from netguard.model import NetworkPolicy, Peer, Rule
 from netguard.selectors import LabelSelector, Requirement
-from netguard.tiers.model import ACCEPT, DENY, PASS, TierPeer, TierPolicy, TierRule
+from netguard.tiers.model import ACCEPT, DENY, TierPeer, TierPolicy, TierRule
 
 from .cidrset import AddressSet
 from .pod_templates import MAYBE, PodShape
