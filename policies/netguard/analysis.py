@@ -165,11 +165,15 @@ class Analyzer:
     def _mesh_bits(self) -> MeshBits:
         return MeshBits(self.cluster, self._classes, self.mesh)
 
+    @cached_property
+    def _has_cilium_denies(self) -> bool:
+        return any(p.denies(INGRESS) or p.denies(EGRESS) for p in self.cilium)
+
+    def _cilium_denies(self, direction, sides, port, protocol):
+        return apply_denies(self._universe, self.cilium, direction, sides, port, protocol)
+
     def _datapath_flows(self, port: int, protocol: str) -> dict[int, int]:
-        denies = None
-        if any(p.denies(INGRESS) or p.denies(EGRESS) for p in self.cilium):
-            def denies(direction, sides, port, protocol):
-                return apply_denies(self._universe, self.cilium, direction, sides, port, protocol)
+        denies = self._cilium_denies if self._has_cilium_denies else None
         return dict(flows(self._universe, self._policy_bits, port, protocol, self._tier_bits, denies))
 
     def class_flows(self, port: int, protocol: str, layer: str = ALL) -> dict[int, int]:

@@ -22,7 +22,7 @@ from ..peers import AnyNamePeer, AnyPeer, DomainPeer, RuleRef, any_name_peer
 from ..ports import MAX_PORT, MIN_PORT, NamedPort, PortMatcher, PortRange, PROTOCOLS, parse_port_name
 from ..selectors import parse_selector
 from .labels import POD_NAMESPACE, selector_key
-from .model import CILIUM_CLUSTERWIDE_NETWORK_POLICY, CiliumPolicy, CiliumRule
+from .model import CiliumPolicy, CiliumRule
 from .peers import ENTITIES, ENTITY_FAMILIES, CiliumCIDR, CiliumEndpoints, Entity
 
 SPEC_FIELDS = {"endpointSelector", "nodeSelector", "ingress", "ingressDeny", "egress", "egressDeny",
