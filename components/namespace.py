@@ -28,6 +28,10 @@ class AiNamespaceArgs:
     # Workloads of this namespace that declare a metrics port (scraped when monitoring is configured).
     metrics_targets: tuple[WorkloadSpec, ...] = ()
     mesh: Optional[MeshProvider] = None  # None: no mesh declared
+    # Workloads whose DNS comes from their own CiliumNetworkPolicy (`rules.dns`, domain_egress.py).
+    # Cilium merges an L3/L4-only allow on 53 with an L7 DNS rule into "every name", so the
+    # namespace's plain DNS policy must not select them or the name restriction is void.
+    dns_by_cni: tuple[WorkloadSpec, ...] = ()
 
 
 def namespace_metadata(spec: NamespaceSpec, part_of: str, mesh: Optional[MeshProvider] = None) -> dict:
@@ -56,13 +60,19 @@ def baseline_policy(spec: NamespaceSpec, part_of: str) -> dict:
     }
 
 
-def dns_policy(spec: NamespaceSpec, platform: PlatformSettings, part_of: str) -> dict:
-    """Egress to the cluster DNS pods only, on 53/UDP and 53/TCP."""
+def dns_policy(spec: NamespaceSpec, platform: PlatformSettings, part_of: str,
+               excluded: tuple[WorkloadSpec, ...] = ()) -> dict:
+    """Egress to the cluster DNS pods only, on 53/UDP and 53/TCP, for every pod but `excluded`
+    (whose DNS rule, restricted to names, lives in their CiliumNetworkPolicy)."""
     dns = platform.dns
+    pods: dict = {}
+    if excluded:
+        pods = {"matchExpressions": [{"key": labels.APP_NAME, "operator": "NotIn",
+                                      "values": sorted({w.name for w in excluded})}]}
     return {
         "metadata": identity.policy_metadata(DNS_NAME, spec.name, identity.LAYER_PLATFORM, part_of),
         "spec": {
-            "podSelector": {},
+            "podSelector": pods,
             "policyTypes": ["Egress"],
             "egress": [{
                 "to": [{
@@ -109,7 +119,7 @@ class AiNamespace(pulumi.ComponentResource):
         inside = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
 
         k8s.networking.v1.NetworkPolicy(f"{spec.name}/baseline", **baseline_policy(spec, part_of), opts=inside)
-        k8s.networking.v1.NetworkPolicy(f"{spec.name}/platform-dns", **dns_policy(spec, args.platform, part_of), opts=inside)
+        k8s.networking.v1.NetworkPolicy(f"{spec.name}/platform-dns", **dns_policy(spec, args.platform, part_of, args.dns_by_cni), opts=inside)
         platform_count = 1
         monitoring = args.platform.monitoring_namespace
         if monitoring:

@@ -165,9 +165,11 @@ class AiPlatform(pulumi.ComponentResource):
 
     def _namespace(self, inv: Inventory, name: str, counts: Counter) -> AiNamespace:
         targets = tuple(w for w in inv.workloads_in(name) if w.metrics_port)
+        by_cni = tuple(inv.workload(e.namespace, e.workload) for e in inv.egress
+                       if e.domains and e.namespace == name and inv.platform.cni == "cilium")
         ns = AiNamespace(
             name,
-            AiNamespaceArgs(inv.namespace(name), inv.platform, inv.part_of, targets, self.mesh),
+            AiNamespaceArgs(inv.namespace(name), inv.platform, inv.part_of, targets, self.mesh, by_cni),
             pulumi.ResourceOptions(parent=self),
         )
         counts.update(ns.policy_counts)
