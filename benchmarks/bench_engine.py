@@ -456,52 +456,72 @@ def main() -> int:
         print(f"{'N':>5} {'pods':>6} {'policies':>8} {'netguard s':>10} {'engine s':>8} {'NCA s':>8} "
               f"{'ratio':>7} {'engine ratio':>12} {'allowed':>8} same")
         for n in [int(s) for s in args.sizes.split(",") if s]:
-            row = bench_small(n, root / f"platform-{n}", netguard, nca, args.runs, args.tiers)
-            nca_s = f"{row['nca_s']:8.2f}" if "nca_s" in row else f"{'-':>8}"
-            ratio = f"{row['ratio']:6.0f}x" if "ratio" in row else f"{'-':>7}"
-            engine_ratio = f"{row['engine_ratio']:11.0f}x" if "engine_ratio" in row else f"{'-':>12}"
-            same = {True: "yes", False: "NO"}.get(row.get("same"), "-")
-            print(f"{n:>5} {row['pods']:>6} {row['policies']:>8} {row['netguard_s']:10.3f} {row['engine_s']:8.3f} "
-                  f"{nca_s} {ratio} {engine_ratio} {row['allowed']:>8} {same}", flush=True)
-            failed |= row.get("same") is False or row.get("ratio", args.min_ratio) < args.min_ratio
-            if args.tiers:
-                print(f"      with {row['tier_policies']} ClusterNetworkPolicies: netguard {row['tiered_s']:.3f} s "
-                      f"({row['tiered_s'] / row['netguard_s']:.2f}x), engine {row['tiered_engine_s']:.3f} s "
-                      f"({row['tiered_engine_s'] / row['engine_s']:.2f}x); allowed set unchanged: "
-                      f"{'yes' if row['tiers_same'] else 'NO'}", flush=True)
-                failed |= not row["tiers_same"]
+            failed |= _report_small(bench_small(n, root / f"platform-{n}", netguard, nca, args.runs, args.tiers), args)
         if args.large:
-            if args.tiers:
-                tiered = bench_large(args.large, root / f"platform-{args.large}-tiers", netguard, tiers=True)
-            row = bench_large(args.large, root / f"platform-{args.large}", netguard)
-            print(f"\nN={row['n']} ({row['pods']} pods, {row['policies']} policies), one probe "
-                  f"{PROBE[0]}/{PROBE[1]}: netguard CLI {row['cli_s']:.2f} s, peak {row['cli_rss'] / 2**20:.0f} MiB; "
-                  f"engine alone: load {row['load_s']:.2f} s + matrix {row['matrix_s']:.2f} s, "
-                  f"peak {row['api_rss'] / 2**20:.0f} MiB; {row['allowed']} allowed; "
-                  f"target <30 s and <2 GiB: {'met' if row['ok'] else 'MISSED'}")
-            failed |= not row["ok"]
-            if args.tiers:
-                print(f"with {tiered['tier_policies']} ClusterNetworkPolicies: netguard CLI {tiered['cli_s']:.2f} s "
-                      f"({tiered['cli_s'] / row['cli_s']:.2f}x), peak {tiered['cli_rss'] / 2**20:.0f} MiB; engine "
-                      f"matrix {tiered['matrix_s']:.2f} s ({tiered['matrix_s'] / row['matrix_s']:.2f}x); "
-                      f"{tiered['allowed']} allowed (same: {'yes' if tiered['allowed'] == row['allowed'] else 'NO'}); "
-                      f"target <30 s and <2 GiB: {'met' if tiered['ok'] else 'MISSED'}")
-                failed |= not tiered["ok"] or tiered["allowed"] != row["allowed"]
+            failed |= _report_large(root, netguard, args)
         if args.cilium:
-            row = bench_cilium(args.cilium, root, args.runs)
-            print(f"\nN={row['n']} ({row['pods']} pods, {row['policies']} NetworkPolicies) with {row['cilium_policies']} "
-                  f"Cilium policies, probes 8080/TCP and 443/TCP, median of {args.runs}: matrix {row['plain_s']:.2f} s "
-                  f"without, {row['cilium_s']:.2f} s with ({row['cilium_s'] / row['plain_s']:.2f}x); "
-                  f"{row['allowed']} allowed, unchanged: {'yes' if row['same'] else 'NO'}", flush=True)
-            failed |= not row["same"]
+            failed |= _report_cilium(bench_cilium(args.cilium, root, args.runs), args.runs)
         if args.mesh:
-            row = bench_mesh(args.mesh, root / f"meshed-{args.mesh}", args.runs)
-            dp, both = row["datapath"], row["all"]
-            print(f"\nN={row['n']} with the Istio layer ({row['pods']} pods), one probe 8080/TCP, median of "
-                  f"{args.runs}: load {row['load_s']:.2f} s; matrix datapath alone {dp['matrix_s']:.3f} s "
-                  f"({dp['allowed']} allowed), datapath and mesh {both['matrix_s']:.3f} s ({both['allowed']} allowed); "
-                  f"ratio {both['matrix_s'] / dp['matrix_s']:.2f}x")
+            _report_mesh(bench_mesh(args.mesh, root / f"meshed-{args.mesh}", args.runs), args.runs)
     return 1 if failed else 0
+
+
+def _cell(row: dict[str, Any], key: str, form: str, width: int, suffix: str = "") -> str:
+    """A table cell, or a dash when this run did not measure it (NCA skipped)."""
+    return format(row[key], form) + suffix if key in row else f"{'-':>{width + len(suffix)}}"
+
+
+def _report_small(row: dict[str, Any], args: argparse.Namespace) -> bool:
+    """Print one size's row (and its tiered variant); True when it failed."""
+    same = {True: "yes", False: "NO"}.get(row.get("same"), "-")
+    print(f"{row['n']:>5} {row['pods']:>6} {row['policies']:>8} {row['netguard_s']:10.3f} {row['engine_s']:8.3f} "
+          f"{_cell(row, 'nca_s', '8.2f', 8)} {_cell(row, 'ratio', '6.0f', 6, 'x')} "
+          f"{_cell(row, 'engine_ratio', '11.0f', 11, 'x')} {row['allowed']:>8} {same}", flush=True)
+    failed = row.get("same") is False or row.get("ratio", args.min_ratio) < args.min_ratio
+    if args.tiers:
+        print(f"      with {row['tier_policies']} ClusterNetworkPolicies: netguard {row['tiered_s']:.3f} s "
+              f"({row['tiered_s'] / row['netguard_s']:.2f}x), engine {row['tiered_engine_s']:.3f} s "
+              f"({row['tiered_engine_s'] / row['engine_s']:.2f}x); allowed set unchanged: "
+              f"{'yes' if row['tiers_same'] else 'NO'}", flush=True)
+        failed |= not row["tiers_same"]
+    return failed
+
+
+def _report_large(root: Path, netguard: str, args: argparse.Namespace) -> bool:
+    """The large size by netguard alone, plain and (with --tiers) with cluster guardrails; True when it failed."""
+    plain = bench_large(args.large, root / f"platform-{args.large}", netguard)
+    rows = [("", plain)]
+    if args.tiers:
+        rows.append(("tiers", bench_large(args.large, root / f"platform-{args.large}-tiers", netguard, tiers=True)))
+    failed = False
+    for variant, row in rows:
+        with_tiers = f" with {row['tier_policies']} ClusterNetworkPolicies" if variant else ""
+        ratio = f" ({row['cli_s'] / plain['cli_s']:.2f}x the plain run)" if variant else ""
+        same = row["allowed"] == plain["allowed"]
+        print(f"\nN={row['n']} ({row['pods']} pods, {row['policies']} policies){with_tiers}, one probe "
+              f"{PROBE[0]}/{PROBE[1]}: netguard CLI {row['cli_s']:.2f} s{ratio}, peak {row['cli_rss'] / 2**20:.0f} MiB; "
+              f"engine alone: load {row['load_s']:.2f} s + matrix {row['matrix_s']:.2f} s, "
+              f"peak {row['api_rss'] / 2**20:.0f} MiB; {row['allowed']} allowed"
+              f"{'' if same else ' (NOT the plain run's set)'}; "
+              f"target <30 s and <2 GiB: {'met' if row['ok'] else 'MISSED'}")
+        failed |= not row["ok"] or not same
+    return failed
+
+
+def _report_cilium(row: dict[str, Any], runs: int) -> bool:
+    print(f"\nN={row['n']} ({row['pods']} pods, {row['policies']} NetworkPolicies) with {row['cilium_policies']} "
+          f"Cilium policies, probes 8080/TCP and 443/TCP, median of {runs}: matrix {row['plain_s']:.2f} s "
+          f"without, {row['cilium_s']:.2f} s with ({row['cilium_s'] / row['plain_s']:.2f}x); "
+          f"{row['allowed']} allowed, unchanged: {'yes' if row['same'] else 'NO'}", flush=True)
+    return not row["same"]
+
+
+def _report_mesh(row: dict[str, Any], runs: int) -> None:
+    dp, both = row["datapath"], row["all"]
+    print(f"\nN={row['n']} with the Istio layer ({row['pods']} pods), one probe 8080/TCP, median of "
+          f"{runs}: load {row['load_s']:.2f} s; matrix datapath alone {dp['matrix_s']:.3f} s "
+          f"({dp['allowed']} allowed), datapath and mesh {both['matrix_s']:.3f} s ({both['allowed']} allowed); "
+          f"ratio {both['matrix_s'] / dp['matrix_s']:.2f}x")
 
 
 if __name__ == "__main__":

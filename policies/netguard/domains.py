@@ -13,6 +13,9 @@ read from each product's source or API types, one function per product:
   not ``example.com``; ``*example.com`` matches ``example.com`` and ``myexample.com``.
 - ClusterNetworkPolicy ``domainNames`` (policy.networking.k8s.io/v1alpha2, ``DomainName``): an
   exact name, or ``*.`` as a prefix only, matching one or more entire labels.
+- OVN-Kubernetes EgressFirewall ``to.dnsName`` (k8s.ovn.org/v1, ``EgressFirewallDestination``):
+  an exact name, or a single ``*.`` at the start matching exactly one label: ``*.example.com``
+  matches ``sub1.example.com`` but neither ``example.com`` nor ``sub2.sub1.example.com``.
 
 Names are compared in lowercase without the trailing dot (DNS names are case-insensitive).
 """
@@ -53,6 +56,28 @@ def cluster_domain_matches(pattern: str, name: str) -> bool:
     if pattern.startswith("*."):
         suffix = pattern[1:]
         return name.endswith(suffix) and len(name) > len(suffix)
+    return name == pattern
+
+
+# --- OVN-Kubernetes EgressFirewall dnsName --------------------------------------------------------
+_OVN_LABEL = r"[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?"
+_OVN_DNS_NAME = re.compile(rf"^(\*\.)?({_OVN_LABEL}\.)*{_OVN_LABEL}\.?$")  # the CRD's validation pattern
+
+
+def ovn_dns_name_error(value: str) -> str | None:
+    """Why ``value`` is not a dnsName the EgressFirewall CRD accepts, or None."""
+    if not _OVN_DNS_NAME.match(value):
+        return "a dnsName is a DNS name, optionally starting with a single '*.' (one label)"
+    return None
+
+
+def ovn_dns_name_matches(pattern: str, name: str) -> bool:
+    """``*.example.com`` matches exactly one label before ``.example.com``; otherwise exact."""
+    pattern, name = canonical_name(pattern), canonical_name(name)
+    if pattern.startswith("*."):
+        suffix = pattern[1:]
+        head = name[: -len(suffix)] if name.endswith(suffix) else ""
+        return bool(head) and "." not in head
     return name == pattern
 
 
@@ -114,7 +139,9 @@ def _cilium_regex(pattern: str) -> re.Pattern[str]:
 CLUSTER_DOMAIN_NAMES = "domainNames"
 CILIUM_MATCH_NAME = "matchName"
 CILIUM_MATCH_PATTERN = "matchPattern"
+OVN_DNS_NAME = "dnsName"
 _MATCHERS = {
+    OVN_DNS_NAME: ovn_dns_name_matches,
     CLUSTER_DOMAIN_NAMES: cluster_domain_matches,
     CILIUM_MATCH_NAME: cilium_name_matches,
     CILIUM_MATCH_PATTERN: cilium_pattern_matches,

@@ -61,27 +61,28 @@ def _check_cluster(model: stack_model.StackModel, settings: dict) -> Iterator[Vi
         selected = sorted(e.id for e in ai if policy in mesh.selecting(e))
         if not selected:
             continue
-        obj = model.object_of("AuthorizationPolicy", policy.id)
-        for rule in policy.rules:
-            if not _names_principals(rule):
-                yield Violation(
-                    f"AuthorizationPolicy {policy.id} rule {rule.index} admits {', '.join(selected[:3])}"
-                    f"{' and more' if len(selected) > 3 else ''} by {_what(rule)}, not by workload identity; "
-                    "restrict every source to principals (cluster.local/ns/<namespace>/sa/<serviceaccount>)",
-                    obj.urn if obj else None)
+        who = f"{', '.join(selected[:3])}{' and more' if len(selected) > 3 else ''}"
+        yield from _unnamed_sources(
+            model, policy, f"admits {who} by " + "{what}, not by workload identity; restrict every source to "
+            "principals (cluster.local/ns/<namespace>/sa/<serviceaccount>)")
 
 
 def _bound_by_target_refs(model: stack_model.StackModel, policy) -> Iterator[Violation]:
     """A policy on a waypoint or gateway: whom it admits to is not modelled, so a rule by namespace fails closed."""
+    yield from _unnamed_sources(
+        model, policy,
+        "is bound by targetRefs (a waypoint or gateway, not modelled, so the workloads it admits to cannot be "
+        "checked) and admits by {what}, not by workload identity; restrict every source to principals, or list "
+        "the policy in mesh-principals' exemptPolicies if that is intended")
+
+
+def _unnamed_sources(model: stack_model.StackModel, policy, problem: str) -> Iterator[Violation]:
+    """One violation per rule of `policy` that admits a source without naming its workload identity."""
     obj = model.object_of("AuthorizationPolicy", policy.id)
     for rule in policy.rules:
         if not _names_principals(rule):
-            yield Violation(
-                f"AuthorizationPolicy {policy.id} rule {rule.index} is bound by targetRefs (a waypoint or gateway, "
-                f"not modelled, so the workloads it admits to cannot be checked) and admits by {_what(rule)}, not by "
-                "workload identity; restrict every source to principals, or list the policy in mesh-principals' "
-                "exemptPolicies if that is intended",
-                obj.urn if obj else None)
+            message = problem.replace("{what}", _what(rule))
+            yield Violation(f"AuthorizationPolicy {policy.id} rule {rule.index} {message}", obj.urn if obj else None)
 
 
 def _names_principals(rule: MeshRule) -> bool:
