@@ -87,7 +87,7 @@ def _rule(where: str, i: int, raw: Any) -> FirewallRule:
         raise EgressFirewallError(f"{at}.to.nodeSelector is not modelled (node addresses are unknown to netguard)")
     dns_name = cidr = None
     if "dnsName" in to:
-        error = ovn_dns_name_error(str(to["dnsName"]))
+        error = ovn_dns_name_error(to["dnsName"]) if isinstance(to["dnsName"], str) else "a dnsName is a string"
         if error:
             raise EgressFirewallError(f"{at}.to.dnsName {to['dnsName']!r}: {error}")
         dns_name = canonical_name(str(to["dnsName"]))
@@ -106,7 +106,9 @@ def _ports(at: str, raw: Any) -> frozenset[tuple[str, int]]:
         raise EgressFirewallError(f"{at}.ports must be a list")
     out = set()
     for j, p in enumerate(raw):
-        proto, port = (p or {}).get("protocol"), (p or {}).get("port")
+        if not isinstance(p, dict):
+            raise EgressFirewallError(f"{at}.ports[{j}] must be an object with protocol and port")
+        proto, port = p.get("protocol"), p.get("port")
         if proto not in PROTOCOLS:
             raise EgressFirewallError(f"{at}.ports[{j}].protocol must be one of {' | '.join(PROTOCOLS)}")
         if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:

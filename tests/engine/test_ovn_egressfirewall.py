@@ -86,6 +86,9 @@ def test_allow_whole_family_admits_a_name() -> None:
     (_fw({"type": "Allow", "to": {"cidrSelector": "1.2.3"}}), "to.cidrSelector"),
     (_fw({"type": "Allow", "to": {"dnsName": "a.com"}, "ports": [{"protocol": "tcp", "port": 1}]}), "protocol"),
     (_fw({"type": "Allow", "to": {"dnsName": "a.com"}, "ports": [{"protocol": "TCP", "port": 0}]}), "port"),
+    (_fw({"type": "Allow", "to": {"dnsName": "a.com"}, "ports": ["443/TCP"]}), "must be an object with protocol and port"),
+    (_fw({"type": "Allow", "to": {"dnsName": 5}}), "to.dnsName"),
+    (_fw({"type": "Allow", "to": {"cidrSelector": ["10.0.0.0/8"]}}), "to.cidrSelector"),
 ])
 def test_bad_input_names_the_field(doc: dict, field: str) -> None:
     with pytest.raises(EgressFirewallError, match=field.replace(".", r"\.")):
